@@ -1,0 +1,1 @@
+"""Mistral REST API v2 over aiohttp: one module per resource."""

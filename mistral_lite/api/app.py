@@ -1,0 +1,22 @@
+"""The aiohttp application: middlewares and one routes() per resource module."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mistral_lite.api import middleware, root, workflows
+from mistral_lite.api.context import NODE
+from mistral_lite.node import Node
+
+
+def make_app(node: Node) -> web.Application:
+    # aiohttp refuses bodies over client_max_size itself; the errors
+    # middleware turns that into Mistral's 400 body.
+    app = web.Application(
+        middlewares=[middleware.access_log, middleware.errors],
+        client_max_size=node.config.max_body_size,
+    )
+    app[NODE] = node
+    for module in (root, workflows):
+        app.add_routes(module.routes())
+    return app

@@ -1,0 +1,123 @@
+"""Collection listing as Mistral does it: limit, marker, sort_keys, sort_dirs, fields, filters, next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from mistral_lite.errors import InvalidInput
+from mistral_lite.store.queries import Filter, PageQuery
+
+PAGING_PARAMS = ("limit", "marker", "sort_keys", "sort_dirs", "fields", "all_projects", "project_id")
+OPERATOR_PREFIXES = ("eq", "neq", "gt", "gte", "lt", "lte", "in", "nin", "has")
+
+
+@dataclass(frozen=True)
+class Collection:
+    """How one resource is listed: its key, its fields and which of them are columns."""
+
+    key: str
+    fields: tuple[str, ...]
+    # API filter name → column; filtering and sorting only work on columns.
+    columns: dict[str, str]
+    default_sort: str = "created_at"
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    query: PageQuery
+    fields: tuple[str, ...] | None
+
+
+def _split(raw: str | None) -> list[str]:
+    return [p.strip() for p in raw.split(",") if p.strip()] if raw else []
+
+
+def parse_filter(column: str, raw: str) -> Filter:
+    """`value` or `op:value` (in/nin take a comma list; has is a substring)."""
+    op, sep, rest = raw.partition(":")
+    if sep and op in OPERATOR_PREFIXES:
+        if op in ("in", "nin"):
+            return Filter(column, op, _split(rest))
+        return Filter(column, op, rest)
+    return Filter(column, "eq", raw)
+
+
+def parse(request: web.Request, collection: Collection, max_limit: int, extra: Iterable[str] = ()) -> ListRequest:
+    """Validate the list query parameters; every mistake is a 400 naming the parameter."""
+    q = request.query
+    extra = set(extra)
+    allowed = set(PAGING_PARAMS) | set(collection.columns) | {"tags"} | extra
+    unknown = sorted(k for k in q if k not in allowed)
+    if unknown:
+        raise InvalidInput(f"Unknown argument(s): {', '.join(unknown)}")
+
+    limit = max_limit
+    if "limit" in q:
+        try:
+            limit = int(q["limit"])
+        except ValueError:
+            raise InvalidInput(f"Limit must be an integer, got '{q['limit']}'.") from None
+        if limit <= 0:
+            raise InvalidInput("Limit must be positive.")
+        limit = min(limit, max_limit)
+
+    sort_keys = _split(q.get("sort_keys")) or [collection.default_sort]
+    for key in sort_keys:
+        if key not in collection.columns:
+            raise InvalidInput(
+                f"Unknown sort key '{key}'; sortable keys are: {', '.join(sorted(collection.columns))}"
+            )
+    sort_dirs = [d.lower() for d in _split(q.get("sort_dirs"))] or ["asc"]
+    for direction in sort_dirs:
+        if direction not in ("asc", "desc"):
+            raise InvalidInput(f"Unknown sort direction '{direction}', must be 'desc' or 'asc'.")
+    if len(sort_dirs) > len(sort_keys):
+        raise InvalidInput("The number of sort_dirs must be same or less than the number of sort_keys.")
+
+    fields = parse_fields(request, collection)
+
+    filters = [parse_filter(collection.columns[name], q[name]) for name in q if name in collection.columns and name != "tags"]
+    if "tags" in q:
+        filters.append(Filter(collection.columns.get("tags", "tags"), "tags", _split(q["tags"])))
+
+    page = PageQuery(
+        filters=tuple(filters),
+        sort_keys=tuple(collection.columns[k] for k in sort_keys),
+        sort_dirs=tuple(sort_dirs),
+        limit=limit,
+        marker=q.get("marker") or None,
+    )
+    return ListRequest(page, fields)
+
+
+def parse_fields(request: web.Request, collection: Collection) -> tuple[str, ...] | None:
+    """The `fields` parameter: the attributes to return, `id` always among them."""
+    if "fields" not in request.query:
+        return None
+    requested = _split(request.query["fields"])
+    missing = [f for f in requested if f not in collection.fields]
+    if missing:
+        raise InvalidInput(
+            f"Some fields do not exist  [{', '.join(missing)}], please choose from: {', '.join(collection.fields)}"
+        )
+    return tuple(dict.fromkeys(["id", *requested]))
+
+
+def select_fields(item: dict[str, Any], fields: tuple[str, ...] | None) -> dict[str, Any]:
+    if fields is None:
+        return item
+    return {f: item.get(f) for f in fields}
+
+
+def response(request: web.Request, collection: Collection, listing: ListRequest, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """`{"<key>": [...], "next": url}`; `next` only when the page is full."""
+    body: dict[str, Any] = {collection.key: [select_fields(i, listing.fields) for i in items]}
+    if listing.query.limit is not None and len(items) == listing.query.limit and items:
+        params = {k: v for k, v in request.query.items() if k not in ("marker", "limit")}
+        params.update({"limit": str(listing.query.limit), "marker": items[-1]["id"]})
+        body["next"] = f"{request.url.origin()}{request.path}?{urlencode(params)}"
+    return body

@@ -1,0 +1,54 @@
+"""Root documents (`/`, `/v2`) and the node's health."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mistral_lite.api.context import node_of
+from mistral_lite.store import queries
+
+
+def _base(request: web.Request) -> str:
+    return f"{request.url.origin()}/v2"
+
+
+async def versions(request: web.Request) -> web.Response:
+    return web.json_response(
+        {"versions": [{"id": "v2.0", "status": "CURRENT", "links": [{"href": _base(request), "target": "v2", "rel": "self"}]}]}
+    )
+
+
+async def v2_redirect(request: web.Request) -> web.Response:
+    raise web.HTTPFound(f"{_base(request)}/")
+
+
+async def v2_root(request: web.Request) -> web.Response:
+    return web.json_response({"uri": _base(request)})
+
+
+def _database_ok(conn, catalog) -> bool:
+    return queries.count_rows(conn, catalog, "workflow_definitions") >= 0
+
+
+async def health(request: web.Request) -> web.Response:
+    node = node_of(request)
+    try:
+        database = "ok" if await node.reader.run(_database_ok) else "error"
+    except Exception as e:  # health must answer even when the database does not
+        database = f"error: {e}"
+    body = {
+        "node_id": node.config.node_id,
+        "role": node.role,
+        "applied_index": node.log.applied_index,
+        "database": database,
+    }
+    return web.json_response(body, status=200 if database == "ok" else 503)
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/", versions),
+        web.get("/v2", v2_redirect),
+        web.get("/v2/", v2_root),
+        web.get("/health", health),
+    ]

@@ -1,0 +1,126 @@
+"""/v2/workflows: YAML text in, Mistral's Workflow resources out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from mistral_lite.api import listing
+from mistral_lite.api.context import node_of
+from mistral_lite.api.params import check_known, text_body
+from mistral_lite.errors import NotFound
+from mistral_lite.lang.documents import input_string, interface, parse_workflows
+from mistral_lite.lang.errors import DslError
+from mistral_lite.registry import workflows as registry
+from mistral_lite.store import queries
+from mistral_lite.timestamps import to_api
+
+FIELDS = (
+    "id", "name", "namespace", "input", "interface", "definition", "checksum",
+    "tags", "scope", "project_id", "created_at", "updated_at",
+)
+COLLECTION = listing.Collection(
+    key="workflows",
+    fields=FIELDS,
+    columns={
+        c: c
+        for c in ("id", "name", "namespace", "definition", "checksum", "tags", "scope", "project_id", "created_at", "updated_at")
+    },
+)
+WRITE_PARAMS = ("namespace", "scope", "skip_validation")
+
+
+def resource(row: dict[str, Any], *, interface_as_text: bool = True) -> dict[str, Any]:
+    """A stored row as Mistral's Workflow resource.
+
+    `interface` is a JSON string in GET responses but a nested object in the
+    responses to POST/PUT, exactly as Mistral returns them.
+    """
+    spec = row.get("spec") or {}
+    iface = interface(spec)
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "namespace": row["namespace"],
+        "input": input_string(spec.get("input")),
+        "interface": json.dumps(iface) if interface_as_text else iface,
+        "definition": row["definition"],
+        "checksum": row["checksum"],
+        "tags": row.get("tags") or [],
+        "scope": row["scope"],
+        "project_id": row["project_id"],
+        "created_at": to_api(row["created_at"]),
+        "updated_at": to_api(row.get("updated_at")),
+    }
+
+
+async def list_workflows(request: web.Request) -> web.Response:
+    node = node_of(request)
+    req = listing.parse(request, COLLECTION, node.config.default_limit)
+    try:
+        rows = await node.reader.run(queries.list_page, registry.TABLE, req.query)
+    except queries.MarkerNotFound as e:
+        raise NotFound(f"Workflow not found [marker={e.args[0]}]") from None
+    items = [resource(r) for r in rows]
+    return web.json_response(listing.response(request, COLLECTION, req, items))
+
+
+async def get_workflow(request: web.Request) -> web.Response:
+    check_known(request, ("namespace", "fields"))
+    node = node_of(request)
+    row = await registry.get(node, request.match_info["identifier"], request.query.get("namespace", ""))
+    return web.json_response(listing.select_fields(resource(row), listing.parse_fields(request, COLLECTION)))
+
+
+async def create_workflows(request: web.Request) -> web.Response:
+    check_known(request, WRITE_PARAMS)
+    text = await text_body(request)
+    rows = await registry.create(
+        node_of(request), text, request.query.get("namespace", ""), request.query.get("scope", "private")
+    )
+    return web.json_response({"workflows": [resource(r, interface_as_text=False) for r in rows]}, status=201)
+
+
+async def update_workflows(request: web.Request) -> web.Response:
+    check_known(request, WRITE_PARAMS)
+    text = await text_body(request)
+    identifier = request.match_info.get("identifier")
+    rows = await registry.update(
+        node_of(request),
+        text,
+        request.query.get("namespace", ""),
+        request.query.get("scope", "private"),
+        identifier=identifier,
+    )
+    items = [resource(r, interface_as_text=False) for r in rows]
+    return web.json_response(items[0] if identifier else {"workflows": items})
+
+
+async def delete_workflow(request: web.Request) -> web.Response:
+    check_known(request, ("namespace",))
+    await registry.delete(node_of(request), request.match_info["identifier"], request.query.get("namespace", ""))
+    return web.Response(status=204)
+
+
+async def validate_workflows(request: web.Request) -> web.Response:
+    check_known(request, ())
+    text = await text_body(request)
+    try:
+        parse_workflows(text)
+    except DslError as e:
+        return web.json_response({"valid": False, "error": str(e)})
+    return web.json_response({"valid": True})
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/v2/workflows", list_workflows),
+        web.post("/v2/workflows", create_workflows),
+        web.put("/v2/workflows", update_workflows),
+        web.post("/v2/workflows/validate", validate_workflows),
+        web.get("/v2/workflows/{identifier}", get_workflow),
+        web.put("/v2/workflows/{identifier}", update_workflows),
+        web.delete("/v2/workflows/{identifier}", delete_workflow),
+    ]

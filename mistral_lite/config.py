@@ -1,0 +1,109 @@
+"""Node configuration: defaults < YAML file < MISTRAL_LITE_* environment < flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+ENV_PREFIX = "MISTRAL_LITE_"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, unknown or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a node needs to start. Each field is also a flag and an env var."""
+
+    host: str = field(default="127.0.0.1", metadata={"help": "address the REST API listens on"})
+    port: int = field(default=8989, metadata={"help": "port of the REST API"})
+    data_dir: str = field(default="./data", metadata={"help": "directory holding the SQLite database"})
+    node_id: str = field(default="node1", metadata={"help": "name of this node, shown by /health"})
+    log_level: str = field(default="info", metadata={"help": "debug, info, warning or error"})
+    log_format: str = field(default="auto", metadata={"help": "console, json, or auto (console on a terminal, json otherwise)"})
+    max_body_size: int = field(default=1024 * 1024, metadata={"help": "largest accepted request body in bytes"})
+    default_limit: int = field(default=1000, metadata={"help": "page size used by list endpoints when no limit (or a larger one) is given"})
+
+    @property
+    def database_path(self) -> Path:
+        return Path(self.data_dir) / "mistral-lite.sqlite"
+
+    def validate(self) -> None:
+        """Reject values that would only fail later, with the option's name."""
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port must be between 1 and 65535, got {self.port}")
+        if self.log_level.lower() not in ("debug", "info", "warning", "error"):
+            raise ConfigError(f"log_level must be debug, info, warning or error, got {self.log_level!r}")
+        if self.log_format not in ("auto", "console", "json"):
+            raise ConfigError(f"log_format must be auto, console or json, got {self.log_format!r}")
+        if self.max_body_size <= 0:
+            raise ConfigError("max_body_size must be positive")
+        if self.default_limit <= 0:
+            raise ConfigError("default_limit must be positive")
+
+
+def option_fields() -> list[dataclasses.Field]:
+    return list(fields(Config))
+
+
+def _coerce(name: str, raw: Any, source: str) -> Any:
+    """Turn a raw value from a file, env var or flag into the field's type."""
+    kind = {f.name: f.type for f in fields(Config)}[name]
+    try:
+        if kind in ("int", int):
+            if isinstance(raw, bool):
+                raise ValueError
+            return int(raw)
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{source}: {name} must be an integer, got {raw!r}") from None
+
+
+def from_file(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a YAML config file; keys may use dashes or underscores."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            loaded = yaml.safe_load(f) or {}
+    except OSError as e:
+        raise ConfigError(f"cannot read config file {path}: {e.strerror}") from None
+    except yaml.YAMLError as e:
+        raise ConfigError(f"config file {path} is not valid YAML: {e}") from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of options")
+    known = {f.name for f in fields(Config)}
+    values: dict[str, Any] = {}
+    for key, raw in loaded.items():
+        name = str(key).replace("-", "_")
+        if name not in known:
+            raise ConfigError(f"config file {path}: unknown option {key!r}")
+        values[name] = _coerce(name, raw, f"config file {path}")
+    return values
+
+
+def from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read MISTRAL_LITE_<OPTION> variables (e.g. MISTRAL_LITE_PORT=9000)."""
+    values: dict[str, Any] = {}
+    for f in fields(Config):
+        var = ENV_PREFIX + f.name.upper()
+        if var in environ:
+            values[f.name] = _coerce(f.name, environ[var], f"environment variable {var}")
+    return values
+
+
+def load(config_file: str | None, environ: Mapping[str, str], flags: Mapping[str, Any]) -> Config:
+    """Merge the three sources; later ones win. `flags` holds only options given."""
+    merged: dict[str, Any] = {}
+    file_path = config_file or environ.get(ENV_PREFIX + "CONFIG")
+    if file_path:
+        merged.update(from_file(file_path))
+    merged.update(from_env(environ))
+    merged.update({k: _coerce(k, v, "flag") for k, v in flags.items() if v is not None})
+    config = Config(**merged)
+    config.validate()
+    return config

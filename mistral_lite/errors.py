@@ -1,0 +1,35 @@
+"""Domain errors, each mapped to one HTTP status by the API's middleware."""
+
+from __future__ import annotations
+
+
+class MistralLiteError(Exception):
+    """Base: `message` is what the user reads (Mistral's `faultstring`)."""
+
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(MistralLiteError):
+    """Bad request data: query parameters, body fields, workflow input."""
+
+    status = 400
+
+
+class NotFound(MistralLiteError):
+    status = 404
+
+
+class Conflict(MistralLiteError):
+    """A duplicate, or a change the object's current state does not allow."""
+
+    status = 409
+
+
+class Unavailable(MistralLiteError):
+    """The node cannot take writes now (no leader, shutting down)."""
+
+    status = 503

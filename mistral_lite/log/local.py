@@ -1,0 +1,87 @@
+"""LocalLog: the single-node log. Applies at once, with group commit.
+
+Entries submitted while a write transaction is in flight wait and go
+together into the next one, so many concurrent submitters cost one SQLite
+transaction per batch. The index bookkeeping is the same as in a cluster,
+so a single node's database can later seed one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+from mistral_lite import logs
+from mistral_lite.log.entry import Entry
+from mistral_lite.store.apply import ApplyResult
+from mistral_lite.store.database import Store
+
+log = logs.get(__name__)
+
+Listener = Callable[[int, Entry, ApplyResult], None]
+
+
+class LocalLog:
+    role = "leader"
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-write")
+        self._pending: list[tuple[Entry, asyncio.Future[ApplyResult]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._applied = store.last_applied()
+        self._listeners: list[Listener] = []
+        self._closed = False
+
+    @property
+    def applied_index(self) -> int:
+        return self._applied
+
+    def add_listener(self, listener: Listener) -> None:
+        """Call listener(index, entry, result) for each entry once it is committed."""
+        self._listeners.append(listener)
+
+    async def submit(self, entry: Entry) -> ApplyResult:
+        """Commit and apply one entry; resolves with its ApplyResult."""
+        if self._closed:
+            raise RuntimeError("log is closed")
+        future: asyncio.Future[ApplyResult] = asyncio.get_running_loop().create_future()
+        self._pending.append((entry, future))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                indexed = [(self._applied + 1 + i, entry) for i, (entry, _) in enumerate(batch)]
+                try:
+                    results = await loop.run_in_executor(self._writer, self._store.apply_batch, indexed)
+                except Exception as e:  # the transaction rolled back: nothing of the batch exists
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(e)
+                    continue
+                self._applied += len(batch)
+                for (index, entry), result, (_, future) in zip(indexed, results, batch):
+                    self._notify(index, entry, result)
+                    if not future.done():
+                        future.set_result(result)
+        finally:
+            self._flusher = None
+
+    def _notify(self, index: int, entry: Entry, result: ApplyResult) -> None:
+        for listener in self._listeners:
+            try:
+                listener(index, entry, result)
+            except Exception:  # a listener's bug must not stall the log
+                log.exception("log listener failed", index=index, entry_id=entry.id)
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._flusher is not None:
+            await self._flusher
+        self._writer.shutdown(wait=True)

@@ -1,0 +1,87 @@
+"""A node: the store, the log and the reader wired together, plus the clock and ids.
+
+Everything non-deterministic (ids, time) is chosen here, in the shell, and
+travels inside commands; nothing below the log chooses either.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from mistral_lite import logs
+from mistral_lite.config import Config
+from mistral_lite.errors import Conflict, InvalidInput, NotFound
+from mistral_lite.log.entry import Entry
+from mistral_lite.log.local import LocalLog
+from mistral_lite.store.apply import ApplyResult
+from mistral_lite.store.commands import Command
+from mistral_lite.store.database import Store
+from mistral_lite.store.reader import Reader
+from mistral_lite.timestamps import to_stored, utcnow
+
+log = logs.get("mistral_lite.state")
+
+DEFAULT_PROJECT = "<default-project>"
+
+
+@dataclass
+class Node:
+    config: Config
+    store: Store
+    reader: Reader
+    log: LocalLog
+    clock: Callable[[], datetime] = utcnow
+    id_factory: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+
+    @classmethod
+    def open(cls, config: Config) -> "Node":
+        store = Store(config.database_path)
+        reader = Reader(config.database_path, store.catalog)
+        node = cls(config, store, reader, LocalLog(store))
+        node.log.add_listener(_log_state_changes)
+        return node
+
+    @property
+    def role(self) -> str:
+        return self.log.role
+
+    def now(self) -> str:
+        return to_stored(self.clock())
+
+    def new_id(self) -> str:
+        return self.id_factory()
+
+    async def submit(self, commands: list[Command], kind: str = "request") -> ApplyResult:
+        """Commit one entry; a failed apply becomes the matching domain error."""
+        result = await self.log.submit(Entry(id=self.new_id(), kind=kind, commands=tuple(commands)))
+        if result.status == "error":
+            raise {"conflict": Conflict, "not_found": NotFound}.get(result.error_kind or "", InvalidInput)(
+                result.error or "the change could not be applied"
+            )
+        return result
+
+    async def close(self) -> None:
+        await self.log.close()
+        self.reader.close()
+        self.store.close()
+
+
+def _log_state_changes(index: int, entry: Entry, result: ApplyResult) -> None:
+    """One log line per state change, with the ids a reader needs to follow it."""
+    if result.status != "applied":
+        log.warning("entry not applied", index=index, entry_id=entry.id, status=result.status, error=result.error)
+        return
+    for command in entry.commands:
+        row = command.get("row") or command.get("set") or {}
+        fields = {k: row[k] for k in ("state", "name", "workflow_execution_id") if k in row}
+        log.info(
+            "state change",
+            index=index,
+            op=command.get("op"),
+            table=command.get("table"),
+            id=command.get("id") or row.get("id"),
+            **fields,
+        )

@@ -1,0 +1,1 @@
+"""Definitions users upload and manage: workflows (and later workbooks, actions, environments)."""

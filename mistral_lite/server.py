@@ -1,0 +1,61 @@
+"""Run one node until SIGINT or SIGTERM, then shut down cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from aiohttp import web
+
+from mistral_lite import logs
+from mistral_lite.api.app import make_app
+from mistral_lite.config import Config
+from mistral_lite.node import Node
+
+log = logs.get("mistral_lite.server")
+
+
+class RunningServer:
+    """A node serving HTTP; `stop()` undoes `start()` in reverse order."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.node: Node | None = None
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        self.node = Node.open(self.config)
+        self._runner = web.AppRunner(make_app(self.node), access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.host, self.config.port, reuse_address=True)
+        await site.start()
+        log.info(
+            "serving",
+            url=f"http://{self.config.host}:{self.config.port}/v2",
+            node_id=self.config.node_id,
+            database=str(self.config.database_path),
+            applied_index=self.node.log.applied_index,
+        )
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.node is not None:
+            await self.node.close()
+            self.node = None
+        log.info("stopped", node_id=self.config.node_id)
+
+
+async def serve(config: Config) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    server = RunningServer(config)
+    try:
+        await server.start()
+        await stop.wait()
+        log.info("shutting down", node_id=config.node_id)
+    finally:
+        await server.stop()

@@ -1,0 +1,63 @@
+"""What the schema holds, read from SQLite itself: tables, columns, JSON columns."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+# Bookkeeping tables are written by apply itself, never by commands.
+INTERNAL_TABLES = frozenset({"log_state", "applied_entries", "apply_errors"})
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    json_columns: frozenset[str]
+
+    def encode(self, column: str, value: Any) -> Any:
+        """Python value → what SQLite stores for this column."""
+        if column in self.json_columns and value is not None:
+            return json.dumps(value, separators=(",", ":"), sort_keys=True)
+        if isinstance(value, bool):
+            return int(value)
+        return value
+
+    def decode_row(self, row: sqlite3.Row | tuple, columns: list[str] | tuple[str, ...]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for column, value in zip(columns, row):
+            if column in self.json_columns and value is not None:
+                value = json.loads(value)
+            out[column] = value
+        return out
+
+
+@dataclass(frozen=True)
+class Catalog:
+    tables: dict[str, Table]
+
+    def table(self, name: str) -> Table:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise KeyError(f"unknown table {name!r}") from None
+
+    def check_columns(self, table: Table, names: Any) -> None:
+        unknown = [n for n in names if n not in table.columns]
+        if unknown:
+            raise KeyError(f"unknown columns {unknown} in table {table.name}")
+
+
+def read_catalog(conn: sqlite3.Connection) -> Catalog:
+    tables: dict[str, Table] = {}
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    for name in names:
+        if name.startswith("sqlite_"):
+            continue
+        info = conn.execute(f'PRAGMA table_info("{name}")').fetchall()
+        columns = tuple(r[1] for r in info)
+        json_columns = frozenset(r[1] for r in info if str(r[2]).upper() == "JSON")
+        tables[name] = Table(name, columns, json_columns)
+    return Catalog(tables)

@@ -1,0 +1,76 @@
+import subprocess
+import sys
+
+import pytest
+
+from mistral_lite.config import Config, ConfigError, load, option_fields
+
+
+def write(tmp_path, text):
+    path = tmp_path / "conf.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_defaults():
+    config = load(None, {}, {})
+    assert (config.host, config.port, config.data_dir) == ("127.0.0.1", 8989, "./data")
+    assert config.max_body_size == 1024 * 1024
+
+
+def test_file_then_env_then_flags(tmp_path):
+    path = write(tmp_path, "port: 9001\nnode-id: from-file\nlog_level: debug\n")
+    env = {"MISTRAL_LITE_PORT": "9002", "MISTRAL_LITE_NODE_ID": "from-env"}
+    config = load(path, env, {"port": 9003})
+    assert config.port == 9003  # flag beats env and file
+    assert config.node_id == "from-env"  # env beats file
+    assert config.log_level == "debug"  # file beats default
+
+
+def test_config_file_can_come_from_env(tmp_path):
+    path = write(tmp_path, "port: 9005\n")
+    assert load(None, {"MISTRAL_LITE_CONFIG": path}, {}).port == 9005
+
+
+@pytest.mark.parametrize("text, message", [
+    ("prot: 1\n", "unknown option 'prot'"),
+    ("port: abc\n", "port must be an integer"),
+    ("- a\n- b\n", "must hold a mapping"),
+    ("port: [\n", "not valid YAML"),
+    ("port: 70000\n", "between 1 and 65535"),
+    ("log-format: xml\n", "log_format must be"),
+])
+def test_bad_config_files_name_the_problem(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        load(write(tmp_path, text), {}, {})
+
+
+def test_bad_env_value_names_the_variable():
+    with pytest.raises(ConfigError, match="MISTRAL_LITE_PORT"):
+        load(None, {"MISTRAL_LITE_PORT": "eighty"}, {})
+
+
+def test_missing_file():
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load("/nonexistent/conf.yaml", {}, {})
+
+
+def test_example_configs_load():
+    for name in ("single-node", "cluster-node1", "cluster-node2", "cluster-node3"):
+        assert isinstance(load(f"conf/{name}.yaml", {}, {}), Config)
+
+
+def test_help_documents_every_option():
+    out = subprocess.run([sys.executable, "-m", "mistral_lite", "serve", "--help"],
+                         capture_output=True, text=True, check=True).stdout
+    for f in option_fields():
+        assert "--" + f.name.replace("_", "-") in out
+        assert "MISTRAL_LITE_" + f.name.upper() in out
+    assert "--config" in out
+
+
+def test_bad_flag_value_exits_with_message():
+    proc = subprocess.run([sys.executable, "-m", "mistral_lite", "serve", "--log-format", "xml"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "log_format must be" in proc.stderr
