@@ -11,7 +11,8 @@ from mistral_lite.api import listing
 from mistral_lite.api.context import node_of
 from mistral_lite.api.params import check_known, text_body
 from mistral_lite.errors import NotFound
-from mistral_lite.lang.documents import input_string, interface, parse_workflows
+from mistral_lite.lang.documents import parse_workflows
+from mistral_lite.lang.inputs import signature
 from mistral_lite.lang.errors import DslError
 from mistral_lite.registry import workflows as registry
 from mistral_lite.store import queries
@@ -38,13 +39,14 @@ def resource(row: dict[str, Any], *, interface_as_text: bool = True) -> dict[str
     `interface` is a JSON string in GET responses but a nested object in the
     responses to POST/PUT, exactly as Mistral returns them.
     """
-    spec = row.get("spec") or {}
-    iface = interface(spec)
+    raw = row.get("spec") or {}
+    output = raw.get("output")
+    iface = {"input": list(raw.get("input") or []), "output": list(output) if isinstance(output, dict) else []}
     return {
         "id": row["id"],
         "name": row["name"],
         "namespace": row["namespace"],
-        "input": input_string(spec.get("input")),
+        "input": signature(raw.get("input") or []),
         "interface": json.dumps(iface) if interface_as_text else iface,
         "definition": row["definition"],
         "checksum": row["checksum"],

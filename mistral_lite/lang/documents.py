@@ -1,131 +1,184 @@
-"""Workflow documents: `version: '2.0'` plus one or more named workflows.
+"""Documents as uploaded: workflow files, workbooks and ad-hoc action files.
 
-This is the first layer of the language: it splits a document into its
-workflows and checks what every later layer relies on. Full key-by-key
-validation of each workflow builds on it.
+Each parse function validates the whole text and returns what the registry
+stores: per item its name, its raw mapping (kept to rebuild the spec later),
+its spec object and its stored definition text.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
 
-from mistral_lite.lang.errors import DslError
+from mistral_lite.lang.actions import check_base_cycles, parse_action
+from mistral_lite.lang.inputs import signature
+from mistral_lite.lang.place import Place, describe
+from mistral_lite.lang.specs import ActionSpec, WorkbookSpec, WorkflowSpec
+from mistral_lite.lang.subworkflows import check_subworkflow_inputs
+from mistral_lite.lang.values import description, tags
+from mistral_lite.lang.workflows import parse_workflow
 from mistral_lite.lang.yaml_source import Source, load
 
 ACCEPTED_VERSIONS = ("2.0", 2.0, "2", 2)
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+WORKBOOK_KEYS = ("version", "name", "description", "tags", "workflows", "actions")
 
 
 @dataclass(frozen=True)
 class WorkflowSource:
-    """One workflow of a document, with what the API shows about it."""
-
     name: str
-    spec: dict[str, Any]
+    raw: dict[str, Any]
+    spec: WorkflowSpec
     definition: str
-    line: int | None
 
-    @property
-    def tags(self) -> list[str]:
-        return list(self.spec.get("tags") or [])
-
-    def interface(self) -> dict[str, Any]:
-        return interface(self.spec)
+    def input_string(self) -> str:
+        return signature(self.spec.input)
 
 
-def input_string(params: list[Any] | None) -> str:
-    """Mistral's one-line signature of declared inputs, e.g. 'name, greeting="Hello"'."""
-    parts = []
-    for param in params or []:
-        if isinstance(param, dict):
-            parts.extend(f"{k}={json.dumps(v)}" for k, v in param.items())
-        else:
-            parts.append(str(param))
-    return ", ".join(parts)
+@dataclass(frozen=True)
+class ActionSource:
+    name: str
+    raw: dict[str, Any]
+    spec: ActionSpec
+    definition: str
 
 
-def interface(spec: dict[str, Any]) -> dict[str, Any]:
-    """The `interface` field: declared inputs and the names of outputs."""
-    output = spec.get("output")
-    return {"input": list(spec.get("input") or []), "output": list(output) if isinstance(output, dict) else []}
+@dataclass(frozen=True)
+class WorkbookSource:
+    name: str
+    raw: dict[str, Any]
+    spec: WorkbookSpec
+    definition: str
+    workflows: tuple[WorkflowSource, ...]
+    actions: tuple[ActionSource, ...]
 
 
-def check_version(source: Source) -> None:
+def _document(text: str) -> Place:
+    source = load(text)
+    root = Place.root(source)
     if not isinstance(source.data, dict):
-        raise DslError("a document must be a mapping with 'version' and its items", line=source.line_of(()))
+        raise root.error(f"a document must be a mapping with 'version' and its items, got {describe(source.data)}")
     if "version" not in source.data:
-        raise DslError("'version' is a required property; use version: '2.0'", line=source.line_of(()))
+        raise root.error("'version' is a required property; start the document with version: '2.0'")
     if source.data["version"] not in ACCEPTED_VERSIONS:
-        raise DslError(
-            f"unsupported version {source.data['version']!r}; only '2.0' is supported",
-            line=source.line_of(("version",)),
-            path=("version",),
+        raise root.child("version").error(
+            f"unsupported version {source.data['version']!r}; only '2.0' is supported"
         )
+    return root
 
 
-def check_name(name: Any, source: Source, kind: str = "Workflow") -> str:
-    line = source.line_of((name,))
+def check_name(place: Place, name: Any, kind: str) -> str:
     if not isinstance(name, str) or not name:
-        raise DslError(f"{kind} name must be a non-empty string, got {name!r}", line=line)
+        raise place.error(f"{kind} name must be a non-empty string, got {describe(name)}")
     if UUID_RE.match(name):
-        raise DslError(f"{kind} name cannot be in the format of UUID: {name}", line=line, path=(name,))
+        raise place.error(f"{kind} name cannot be in the format of UUID: {name}")
     if " " in name:
-        raise DslError(f"Name '{name}' must not contain spaces", line=line, path=(name,))
+        raise place.error(f"Name '{name}' must not contain spaces")
     return name
 
 
+def _standalone(version: Any, name: str, raw: dict[str, Any]) -> str:
+    # An item cut out of a larger document is stored as a document of its own.
+    return yaml.safe_dump({"version": version, name: raw}, sort_keys=False, default_flow_style=False)
+
+
 def parse_workflows(text: str) -> list[WorkflowSource]:
-    """Split a workflow document into its workflows, or raise DslError."""
-    source = load(text)
-    check_version(source)
-    names = [k for k in source.data if k != "version"]
+    """A workflow file: `version` plus one or more workflows."""
+    root = _document(text)
+    names = [k for k in root.value if k != "version"]
     if not names:
-        raise DslError("the document defines no workflow", line=source.line_of(()))
-    workflows = []
+        raise root.error("the document defines no workflow")
+    sources = []
     for name in names:
-        check_name(name, source)
-        spec = source.data[name]
-        if not isinstance(spec, dict):
-            raise DslError(
-                f"workflow '{name}' must be a mapping, got {type(spec).__name__}",
-                line=source.line_of((name,)),
-                path=(name,),
-            )
-        _check_input(name, spec, source)
-        definition = text if len(names) == 1 else _single_definition(source.data["version"], name, spec)
-        workflows.append(WorkflowSource(name, spec, definition, source.line_of((name,))))
-    return workflows
+        place = root.child(name, "workflow")
+        check_name(place, name, "Workflow")
+        spec = parse_workflow(place)
+        definition = text if len(names) == 1 else _standalone(root.value["version"], name, place.value)
+        sources.append(WorkflowSource(name, place.value, spec, definition))
+    check_subworkflow_inputs({s.name: s.spec for s in sources}, {s.name: root.child(s.name, "workflow") for s in sources})
+    return sources
 
 
-def _check_input(name: str, spec: dict[str, Any], source: Source) -> None:
-    params = spec.get("input")
-    if params is None:
-        return
-    path = (name, "input")
-    if not isinstance(params, list):
-        raise DslError("'input' must be a list of names or {name: default}", line=source.line_of(path), path=path)
-    seen: set[str] = set()
-    for i, param in enumerate(params):
-        if isinstance(param, dict) and len(param) == 1:
-            param_name = next(iter(param))
-        elif isinstance(param, str):
-            param_name = param
-        else:
-            raise DslError(
-                f"input item {param!r} must be a name or a mapping of one name to its default",
-                line=source.line_of(path + (i,)),
-                path=path,
-            )
-        if param_name in seen:
-            raise DslError(f"input '{param_name}' is declared twice", line=source.line_of(path + (i,)), path=path)
-        seen.add(param_name)
+def parse_actions(text: str) -> list[ActionSource]:
+    """An ad-hoc action file: `version` plus one or more actions; each stores the whole text."""
+    root = _document(text)
+    names = [k for k in root.value if k != "version"]
+    if not names:
+        raise root.error("the document defines no action")
+    places = {name: root.child(name, "action") for name in names}
+    specs = {}
+    for name, place in places.items():
+        check_name(place, name, "Action")
+        specs[name] = parse_action(place)
+    check_base_cycles(specs, places)
+    return [ActionSource(name, places[name].value, specs[name], text) for name in names]
 
 
-def _single_definition(version: Any, name: str, spec: dict[str, Any]) -> str:
-    # Several workflows in one document: each is stored as its own document.
-    return yaml.safe_dump({"version": version, name: spec}, sort_keys=False, default_flow_style=False)
+def parse_workbook(text: str) -> WorkbookSource:
+    """A workbook: a name, and workflows and actions saved as `<name>.<item>`."""
+    root = _document(text)
+    root.check_keys(WORKBOOK_KEYS, "a workbook")
+    name = check_name(root.require("name", "a workbook"), root.value.get("name"), "Workbook")
+    root = Place(root.value, root.source, root.path, {"workbook": name})
+    version = root.value["version"]
+
+    workflow_places: dict[str, Place] = {}
+    if root.value.get("workflows") is not None:
+        workflows_place = root.child("workflows")
+        workflows_place.mapping("workflows")
+        for wf_name in workflows_place.value:
+            workflow_places[wf_name] = workflows_place.child(wf_name, "workflow")
+    action_places: dict[str, Place] = {}
+    if root.value.get("actions") is not None:
+        actions_place = root.child("actions")
+        actions_place.mapping("actions")
+        for action_name in actions_place.value:
+            action_places[action_name] = actions_place.child(action_name, "action")
+
+    workflows: dict[str, WorkflowSpec] = {}
+    for wf_name, place in workflow_places.items():
+        check_name(place, wf_name, "Workflow")
+        workflows[wf_name] = parse_workflow(place)
+    check_subworkflow_inputs(workflows, workflow_places, prefix=f"{name}.")
+    actions: dict[str, ActionSpec] = {}
+    for action_name, place in action_places.items():
+        check_name(place, action_name, "Action")
+        actions[action_name] = parse_action(place)
+    check_base_cycles(actions, action_places, prefix=f"{name}.")
+
+    spec = WorkbookSpec(
+        name=name,
+        workflows=workflows,
+        actions=actions,
+        description=description(root.child("description")) if "description" in root.value else None,
+        tags=tags(root.child("tags")) if "tags" in root.value else (),
+    )
+    def full(short: str) -> str:
+        return f"{name}.{short}"
+
+    return WorkbookSource(
+        name=name,
+        raw=root.value,
+        spec=spec,
+        definition=text,
+        workflows=tuple(
+            WorkflowSource(full(n), p.value, replace(workflows[n], name=full(n)), _standalone(version, full(n), p.value))
+            for n, p in workflow_places.items()
+        ),
+        actions=tuple(
+            ActionSource(full(n), p.value, replace(actions[n], name=full(n)), _standalone(version, full(n), p.value))
+            for n, p in action_places.items()
+        ),
+    )
+
+
+def workflow_spec(name: str, raw: dict[str, Any]) -> WorkflowSpec:
+    """Rebuild the spec of a stored workflow (no line numbers: it was validated at upload)."""
+    return parse_workflow(Place(raw, None, (name,), {"workflow": name}))
+
+
+def action_spec(name: str, raw: dict[str, Any]) -> ActionSpec:
+    return parse_action(Place(raw, None, (name,), {"action": name}))

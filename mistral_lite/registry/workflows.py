@@ -45,9 +45,9 @@ async def get(node: Node, identifier: str, namespace: str = "") -> dict[str, Any
 def _row_values(wf: WorkflowSource, scope: str) -> dict[str, Any]:
     return {
         "definition": wf.definition,
-        "spec": wf.spec,
+        "spec": wf.raw,
         "checksum": hashlib.md5(wf.definition.encode("utf-8")).hexdigest(),
-        "tags": wf.tags,
+        "tags": list(wf.spec.tags),
         "scope": scope,
     }
 

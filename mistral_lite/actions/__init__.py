@@ -1,0 +1,1 @@
+"""Actions: the built-in std.* catalogue (and, with the executor, their implementations)."""

@@ -1,0 +1,26 @@
+"""Expressions: YAQL ``<% %>`` and Jinja2 ``{{ }}`` / ``{% %}`` with
+Mistral's functions, evaluated purely against data and an engine view."""
+
+from mistral_lite.expr.errors import ExpressionError
+from mistral_lite.expr.evaluator import evaluate
+from mistral_lite.expr.syntax import (
+    Expression,
+    expressions_in,
+    has_expression,
+    single_expression,
+    syntax_error,
+)
+from mistral_lite.expr.view import EngineView, PlainView, select_tasks
+
+__all__ = [
+    "EngineView",
+    "Expression",
+    "ExpressionError",
+    "PlainView",
+    "evaluate",
+    "expressions_in",
+    "has_expression",
+    "select_tasks",
+    "single_expression",
+    "syntax_error",
+]

@@ -1,0 +1,130 @@
+"""YAQL, configured as Mistral configures it.
+
+Engine: keyword-argument operator ``=>``, no delegates, no iterator or
+memory limits, dicts not iterable. ``$`` is the data context, converted to
+yaql's immutable structures. Output is converted back here rather than by
+yaql's finalizer: tuples and other iterables become lists, FrozenDicts
+dicts; sets of plain values stay sets (as in Mistral, so ``str()`` of one
+reads ``{1, 2}``; the evaluator sorts them into lists for typed results).
+yaql's own conversion would turn ``dict.items()`` (a set-like view of
+pairs) into a set of lists and fail, so ``$.m.items()`` works here and not
+in Mistral.
+"""
+
+from __future__ import annotations
+
+# yaql 3.2.0 uses collections.abc after a bare `import collections`; make sure
+# the submodule is loaded whatever imported first.
+import collections.abc  # noqa: F401
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+import yaql
+from yaql.language import exceptions as yaql_exceptions
+from yaql.language import factory
+from yaql.language import utils as yaql_utils
+
+from mistral_lite.expr.errors import evaluation_error
+from mistral_lite.expr.functions import FUNCTIONS, call_function
+from mistral_lite.expr.view import EngineView
+
+_ENGINE_OPTIONS = {
+    "yaql.limitIterators": -1,
+    "yaql.memoryQuota": -1,
+    "yaql.convertTuplesToLists": True,
+    "yaql.convertSetsToLists": False,
+    "yaql.iterableDicts": False,
+    # Converted by _output_data below instead.
+    "yaql.convertOutputData": False,
+}
+
+_ENGINE = factory.YaqlFactory(keyword_operator="=>", allow_delegates=False).create(
+    options=_ENGINE_OPTIONS
+)
+
+# "$" + a name with "#" cannot be written in a yaql expression (the lexer's
+# variables are `$\w*`), so expressions cannot reach the view object itself.
+_VIEW_KEY = "#mistral_lite_view"
+
+# Mistral also exposes these data keys as yaql variables ($__env, ...).
+_CONTEXT_VARIABLES = ("__env", "__execution", "__task_execution")
+
+_GRAMMAR_ERRORS = (yaql_exceptions.YaqlException, KeyError, ValueError, TypeError)
+
+
+def _adapter(name: str) -> Callable[..., Any]:
+    def call(context: Any, *args: Any, **kwargs: Any) -> Any:
+        view = context.get_data(_VIEW_KEY)
+        # Back into yaql's immutable form so std functions (distinct, sets,
+        # ...) work on function results as they do on `$` data.
+        return yaql_utils.convert_input_data(call_function(name, view, args, kwargs))
+
+    call.__name__ = name
+    return call
+
+
+def _root_context() -> Any:
+    context = yaql.create_context(delegates=False)
+    for name in FUNCTIONS:
+        context.register_function(_adapter(name), name=name)
+    return context
+
+
+_ROOT_CONTEXT = _root_context()
+
+
+@lru_cache(maxsize=4096)
+def _parse(source: str) -> Any:
+    return _ENGINE(source)
+
+
+def syntax_error(source: str) -> str | None:
+    """None if ``source`` (no delimiters) is valid YAQL, else the parser's message."""
+    try:
+        _parse(source.strip())
+    except _GRAMMAR_ERRORS as e:
+        return str(getattr(e, "message", e)) or type(e).__name__
+    return None
+
+
+def frozen_data(data: Mapping[str, Any]) -> Any:
+    """``data`` as yaql's immutable structures; done once per evaluate call."""
+    return yaql_utils.convert_input_data(data)
+
+
+def evaluate(source: str, data: Mapping[str, Any], frozen: Any, view: EngineView | None) -> Any:
+    """Evaluate one YAQL expression (no delimiters) against ``data``.
+
+    ``frozen`` is ``frozen_data(data)``. Returns yaql's output data (lists,
+    dicts, scalars, possibly sets or datetimes). Raises ExpressionError.
+    """
+    expression = source.strip()
+    try:
+        context = _ROOT_CONTEXT.create_child_context()
+        context["$"] = frozen
+        context[_VIEW_KEY] = view
+        if isinstance(frozen, Mapping):
+            for name in _CONTEXT_VARIABLES:
+                context[name] = frozen.get(name)
+        # Inside the try: lazy results (generators) fail while being consumed.
+        return _output_data(_parse(expression).evaluate(context=context))
+    except Exception as e:
+        raise evaluation_error("YAQL", expression, e, data) from e
+
+
+def _output_data(value: Any) -> Any:
+    """yaql's result as plain Python data (lists, dicts, sets of scalars)."""
+    if isinstance(value, (str, bytes)):
+        return value
+    if isinstance(value, Mapping):
+        return {_output_data(k): _output_data(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        items = [_output_data(v) for v in value]
+        try:
+            return set(items)
+        except TypeError:  # elements were tuples/maps, now unhashable
+            return items
+    if isinstance(value, Iterable):
+        return [_output_data(v) for v in value]
+    return value

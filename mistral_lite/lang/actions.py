@@ -1,0 +1,59 @@
+"""Ad-hoc actions: a base action with preset input and an optional output transform."""
+
+from __future__ import annotations
+
+from mistral_lite.lang import inline
+from mistral_lite.lang.inputs import parse_inputs
+from mistral_lite.lang.place import Place, describe
+from mistral_lite.lang.specs import ActionSpec
+from mistral_lite.lang.values import check_expressions, description, tags
+
+ACTION_KEYS = ("base", "base-input", "input", "output", "description", "tags")
+
+
+def parse_action(place: Place) -> ActionSpec:
+    name = place.path[-1] if place.path else place.labels.get("action")
+    place.mapping(f"action '{name}'")
+    place.check_keys(ACTION_KEYS, "an ad-hoc action")
+    base_place = place.require("base", f"action '{name}'")
+    if not isinstance(base_place.value, str) or not base_place.value.strip():
+        raise base_place.error(f"base must be an action name, got {describe(base_place.value)}")
+    try:
+        base, inline_input = inline.parse(base_place.value)
+    except inline.InlineError as e:
+        raise base_place.error(f"cannot read inline parameters of '{base_place.value}': {e}") from None
+    check_expressions(base_place)
+    base_input = {}
+    if "base-input" in place.value and place.value["base-input"] is not None:
+        base_input = place.child("base-input").mapping("base-input")
+        check_expressions(place.child("base-input"))
+    if "output" in place.value:
+        check_expressions(place.child("output"))
+    return ActionSpec(
+        name=name,
+        base=base,
+        base_input={**base_input, **inline_input},
+        input=parse_inputs(place.child("input")) if "input" in place.value else (),
+        output=place.value.get("output"),
+        description=description(place.child("description")) if "description" in place.value else None,
+        tags=tags(place.child("tags")) if "tags" in place.value else (),
+    )
+
+
+def check_base_cycles(actions: dict[str, ActionSpec], places: dict[str, Place], prefix: str = "") -> None:
+    """Bases that lead back to the action itself would never resolve."""
+    for name in actions:
+        chain = [name]
+        current = actions[name]
+        while True:
+            base = current.base
+            local = base[len(prefix):] if prefix and base.startswith(prefix) else base
+            nxt = local if local in actions else None
+            if nxt is None:
+                break
+            if nxt in chain:
+                raise places[name].child("base").error(
+                    f"action bases form a cycle: {' -> '.join(chain + [nxt])}"
+                )
+            chain.append(nxt)
+            current = actions[nxt]

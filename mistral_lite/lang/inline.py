@@ -1,0 +1,121 @@
+"""Inline parameters: `std.http url="http://x" method='POST' timeout=5`.
+
+The first word is a name (an action, a workflow, an engine command, or an
+expression giving one); the rest are key=value pairs. Values may be quoted
+strings, YAQL or Jinja expressions, JSON lists, true/false/null or numbers.
+Mistral silently drops values it cannot read (`output=Hi`); here they are
+an error that says how to write them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+NUMBER = re.compile(r"-?\d+(\.\d+)?(?=[\s,)]|$)")
+KEY = re.compile(r"[\w][\w.-]*")
+NAME_END = re.compile(r"[\s=(\"]")
+EXPRESSION_PAIRS = (("<%", "%>"), ("{{", "}}"), ("{%", "%}"))
+LITERALS = {"true": True, "false": False, "null": None}
+
+
+class InlineError(ValueError):
+    """Inline parameters that cannot be read."""
+
+
+def split_name(text: str) -> tuple[str, str]:
+    """('std.echo', 'output="hi"') from 'std.echo output="hi"'; an expression may be the name."""
+    text = text.strip()
+    for start, end in EXPRESSION_PAIRS:
+        if text.startswith(start):
+            close = text.find(end, len(start))
+            if close < 0:
+                return text, ""
+            return text[: close + len(end)], text[close + len(end):].strip()
+    match = NAME_END.search(text)
+    if match is None:
+        return text, ""
+    return text[: match.start()], text[match.start():].strip()
+
+
+def parse(text: str) -> tuple[str, dict[str, Any]]:
+    """Name and parameters of an inline call; raises InlineError on anything unreadable."""
+    name, rest = split_name(text)
+    if rest.startswith("(") and rest.endswith(")"):
+        rest = rest[1:-1].strip()  # the call form: fail(msg="x")
+    return name, parse_params(rest)
+
+
+def parse_params(text: str) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    pos = 0
+    while True:
+        while pos < len(text) and (text[pos].isspace() or text[pos] == ","):
+            pos += 1
+        if pos >= len(text):
+            return params
+        key_match = KEY.match(text, pos)
+        if key_match is None or not text.startswith("=", key_match.end()):
+            raise InlineError(f"expected key=value at '{_excerpt(text, pos)}'")
+        key = key_match.group()
+        value, pos = _value(text, key_match.end() + 1, key)
+        params[key] = value
+
+
+def _value(text: str, pos: int, key: str) -> tuple[Any, int]:
+    rest = text[pos:]
+    for quote in ('"', "'"):
+        if rest.startswith(quote):
+            close = text.find(quote, pos + 1)
+            if close < 0:
+                raise InlineError(f"unclosed {quote} in the value of '{key}'")
+            return text[pos + 1 : close], close + 1
+    for start, end in EXPRESSION_PAIRS:
+        if rest.startswith(start):
+            close = text.find(end, pos + len(start))
+            if close < 0:
+                raise InlineError(f"unclosed {start} in the value of '{key}'")
+            return text[pos : close + len(end)], close + len(end)
+    if rest.startswith("["):
+        close = _matching_bracket(text, pos)
+        raw = text[pos : close + 1]
+        try:
+            return json.loads(raw), close + 1
+        except ValueError:
+            return raw, close + 1
+    for word, value in LITERALS.items():
+        if re.match(rf"{word}(?=[\s,)]|$)", rest):
+            return value, pos + len(word)
+    number = NUMBER.match(text, pos)
+    if number is not None:
+        raw = number.group()
+        return (float(raw) if "." in raw else int(raw)), number.end()
+    raise InlineError(
+        f"cannot read the value of '{key}' at '{_excerpt(text, pos)}': quote text "
+        f"({key}=\"...\"), or use a number, true, false, null, [a JSON list] or an expression"
+    )
+
+
+def _matching_bracket(text: str, pos: int) -> int:
+    depth = 0
+    quote: str | None = None
+    for i in range(pos, len(text)):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+    raise InlineError(f"unclosed [ at '{_excerpt(text, pos)}'")
+
+
+def _excerpt(text: str, pos: int) -> str:
+    piece = text[pos : pos + 30]
+    return piece + ("..." if len(text) > pos + 30 else "")

@@ -1,0 +1,48 @@
+"""Declared inputs (workflows and ad-hoc actions): names, some with defaults."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mistral_lite.lang.place import Place, describe
+from mistral_lite.lang.specs import InputParam
+
+
+def parse_inputs(place: Place) -> tuple[InputParam, ...]:
+    """`[name, {name: default}, ...]`; defaults are taken literally, never evaluated."""
+    if place.value is None:
+        return ()
+    if not isinstance(place.value, list):
+        raise place.error(f"input must be a list of names or {{name: default}}, got {describe(place.value)}")
+    params: list[InputParam] = []
+    seen: set[str] = set()
+    for i, item in enumerate(place.value):
+        item_place = place.child(i)
+        if isinstance(item, str) and item:
+            param = InputParam(item)
+        elif isinstance(item, dict) and len(item) == 1 and isinstance(next(iter(item)), str):
+            name, default = next(iter(item.items()))
+            param = InputParam(name, True, default)
+        else:
+            raise item_place.error(
+                f"input item must be a name or a mapping of one name to its default, got {describe(item)}"
+            )
+        if param.name in seen:
+            raise item_place.error(f"input '{param.name}' is declared twice")
+        seen.add(param.name)
+        params.append(param)
+    return tuple(params)
+
+
+def signature(params: tuple[InputParam, ...] | list[Any]) -> str:
+    """Mistral's one-line signature: 'name, greeting="Hello"'."""
+    parts = []
+    for param in params:
+        if isinstance(param, InputParam):
+            parts.append(f"{param.name}={json.dumps(param.default)}" if param.has_default else param.name)
+        elif isinstance(param, dict):
+            parts.extend(f"{k}={json.dumps(v)}" for k, v in param.items())
+        else:
+            parts.append(str(param))
+    return ", ".join(parts)

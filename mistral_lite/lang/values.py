@@ -1,0 +1,100 @@
+"""Checks for the kinds of values the language allows, each raising at the right place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mistral_lite.expr import single_expression, syntax_error
+from mistral_lite.lang.place import Place, describe
+
+
+def is_expression(value: Any) -> bool:
+    """A string that is exactly one YAQL or Jinja expression."""
+    return isinstance(value, str) and single_expression(value) is not None
+
+
+def check_expressions(place: Place) -> None:
+    """Every string inside the value (values only, never keys) must parse as YAQL/Jinja."""
+    value = place.value
+    if isinstance(value, str):
+        problem = syntax_error(value)
+        if problem is not None:
+            raise place.error(problem)
+    elif isinstance(value, dict):
+        for key in value:
+            check_expressions(place.child(key))
+    elif isinstance(value, list):
+        for i in range(len(value)):
+            check_expressions(place.child(i))
+
+
+def count_or_expression(place: Place, what: str) -> Any:
+    """A whole number ≥ 0, or an expression giving one."""
+    value = place.value
+    if is_expression(value):
+        check_expressions(place)
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise place.error(f"{what} must be an integer ≥ 0 or an expression, got {describe(value)}")
+    if value < 0:
+        raise place.error(f"{what} must be an integer ≥ 0, got {value}")
+    return value
+
+
+def bool_or_expression(place: Place, what: str) -> Any:
+    value = place.value
+    if is_expression(value):
+        check_expressions(place)
+        return value
+    if not isinstance(value, bool):
+        raise place.error(f"{what} must be true, false or an expression, got {describe(value)}")
+    return value
+
+
+def string_or_expression(place: Place, what: str) -> str:
+    if not isinstance(place.value, str) or not place.value.strip():
+        raise place.error(f"{what} must be a non-empty string, got {describe(place.value)}")
+    check_expressions(place)
+    return place.value
+
+
+def expression_or_literal(place: Place) -> Any:
+    """Any value; its strings are checked as expressions."""
+    check_expressions(place)
+    return place.value
+
+
+def non_empty_mapping(place: Place, what: str) -> dict[str, Any]:
+    mapping = place.mapping(what, allow_empty=False)
+    check_expressions(place)
+    return mapping
+
+
+def mapping_or_expression(place: Place, what: str) -> Any:
+    if is_expression(place.value):
+        check_expressions(place)
+        return place.value
+    mapping = place.mapping(f"{what} (or an expression giving a mapping)")
+    check_expressions(place)
+    return mapping
+
+
+def tags(place: Place) -> tuple[str, ...]:
+    """A list of unique non-empty strings."""
+    value = place.value
+    if not isinstance(value, list):
+        raise place.error(f"tags must be a list of strings, got {describe(value)}")
+    seen: set[str] = set()
+    for i, tag in enumerate(value):
+        if not isinstance(tag, str) or not tag:
+            raise place.child(i).error(f"a tag must be a non-empty string, got {describe(tag)}")
+        if tag in seen:
+            raise place.child(i).error(f"tag '{tag}' is listed twice")
+        seen.add(tag)
+    return tuple(value)
+
+
+def description(place: Place) -> str | None:
+    if place.value is not None and not isinstance(place.value, str):
+        raise place.error(f"description must be a string, got {describe(place.value)}")
+    return place.value
