@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mistral_lite.api import middleware, root, workflows
+from mistral_lite.api import actions, middleware, root, workbooks, workflows
 from mistral_lite.api.context import NODE
 from mistral_lite.node import Node
 
@@ -17,6 +17,6 @@ def make_app(node: Node) -> web.Application:
         client_max_size=node.config.max_body_size,
     )
     app[NODE] = node
-    for module in (root, workflows):
+    for module in (root, workflows, workbooks, actions):
         app.add_routes(module.routes())
     return app

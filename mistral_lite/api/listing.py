@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from mistral_lite.errors import InvalidInput
-from mistral_lite.store.queries import Filter, PageQuery
+from mistral_lite.store.queries import Filter, MarkerNotFound, PageQuery
 
 PAGING_PARAMS = ("limit", "marker", "sort_keys", "sort_dirs", "fields", "all_projects", "project_id")
 OPERATOR_PREFIXES = ("eq", "neq", "gt", "gte", "lt", "lte", "in", "nin", "has")
@@ -121,3 +121,56 @@ def response(request: web.Request, collection: Collection, listing: ListRequest,
         params.update({"limit": str(listing.query.limit), "marker": items[-1]["id"]})
         body["next"] = f"{request.url.origin()}{request.path}?{urlencode(params)}"
     return body
+
+
+def _comparable(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return value if isinstance(value, (int, float)) else str(value)
+
+
+def _matches(item: dict[str, Any], f: Filter) -> bool:
+    value = item.get(f.column)
+    if f.op == "tags":
+        return all(tag in (value or []) for tag in f.value)
+    if f.op == "null":
+        return value is None
+    if f.op == "notnull":
+        return value is not None
+    here = _comparable(value)
+    if f.op in ("in", "nin"):
+        inside = str(here) in [str(v) for v in f.value]
+        return inside if f.op == "in" else not inside
+    if f.op == "has":
+        return str(f.value) in str(here)
+    there = f.value
+    if isinstance(here, (int, float)) and not isinstance(here, bool):
+        try:
+            there = type(here)(there)
+        except (TypeError, ValueError):
+            here = str(here)
+    else:
+        here, there = str(here), str(there)
+    return {
+        "eq": here == there, "neq": here != there, "gt": here > there,
+        "gte": here >= there, "lt": here < there, "lte": here <= there,
+    }[f.op]
+
+
+def page_in_memory(items: list[dict[str, Any]], query: PageQuery) -> list[dict[str, Any]]:
+    """Filters, order, marker and limit for collections assembled in memory (actions)."""
+    selected = [i for i in items if all(_matches(i, f) for f in query.filters)]
+    keys = list(query.sort_keys) + ["id"]
+    dirs = list(query.sort_dirs) + ["asc"] * (len(keys) - len(query.sort_dirs))
+    for key, direction in reversed(list(zip(keys, dirs))):
+        selected.sort(key=lambda i: str(_comparable(i.get(key))), reverse=direction == "desc")
+    if query.marker is not None:
+        position = next(
+            (n for n, i in enumerate(selected) if query.marker in (i.get("id"), i.get("name"))), None
+        )
+        if position is None:
+            raise MarkerNotFound(query.marker)
+        selected = selected[position + 1:]
+    return selected[: query.limit] if query.limit is not None else selected

@@ -10,10 +10,10 @@ from aiohttp import web
 from mistral_lite.api import listing
 from mistral_lite.api.context import node_of
 from mistral_lite.api.params import check_known, text_body
+from mistral_lite.api.validation import validate_handler
 from mistral_lite.errors import NotFound
 from mistral_lite.lang.documents import parse_workflows
 from mistral_lite.lang.inputs import signature
-from mistral_lite.lang.errors import DslError
 from mistral_lite.registry import workflows as registry
 from mistral_lite.store import queries
 from mistral_lite.timestamps import to_api
@@ -106,22 +106,12 @@ async def delete_workflow(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-async def validate_workflows(request: web.Request) -> web.Response:
-    check_known(request, ())
-    text = await text_body(request)
-    try:
-        parse_workflows(text)
-    except DslError as e:
-        return web.json_response({"valid": False, "error": str(e)})
-    return web.json_response({"valid": True})
-
-
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/v2/workflows", list_workflows),
         web.post("/v2/workflows", create_workflows),
         web.put("/v2/workflows", update_workflows),
-        web.post("/v2/workflows/validate", validate_workflows),
+        web.post("/v2/workflows/validate", validate_handler(parse_workflows)),
         web.get("/v2/workflows/{identifier}", get_workflow),
         web.put("/v2/workflows/{identifier}", update_workflows),
         web.delete("/v2/workflows/{identifier}", delete_workflow),

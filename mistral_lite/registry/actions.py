@@ -1,0 +1,95 @@
+"""Action definitions: the built-in std.* actions plus ad-hoc actions users upload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mistral_lite.actions.system import SYSTEM_ACTIONS, SystemAction
+from mistral_lite.errors import Conflict, InvalidInput, NotFound
+from mistral_lite.lang.documents import parse_actions
+from mistral_lite.node import Node
+from mistral_lite.registry.definitions import (
+    ACTIONS,
+    action_values,
+    check_scope,
+    duplicate,
+    find,
+    new_row,
+    rows_by_name,
+)
+from mistral_lite.store import commands as cmd
+from mistral_lite.store import queries
+
+TABLE = ACTIONS
+
+
+def not_found(name: str, namespace: str) -> NotFound:
+    return NotFound(f"Action not found [name={name}, namespace={namespace}]")
+
+
+async def get(node: Node, identifier: str, namespace: str = "") -> dict[str, Any] | SystemAction:
+    """An ad-hoc action row (by id or name in the namespace), else a system action."""
+    row = await node.reader.run(find, TABLE, identifier, namespace)
+    if row is not None:
+        return row
+    if identifier in SYSTEM_ACTIONS:
+        return SYSTEM_ACTIONS[identifier]
+    raise not_found(identifier, namespace)
+
+
+async def list_all(node: Node) -> tuple[list[dict[str, Any]], list[SystemAction]]:
+    rows = await node.reader.run(queries.list_page, TABLE, queries.PageQuery(sort_keys=("name",)))
+    return rows, list(SYSTEM_ACTIONS.values())
+
+
+def _check_not_system(names: list[str]) -> None:
+    clash = [n for n in names if n in SYSTEM_ACTIONS]
+    if clash:
+        raise Conflict(f"Action '{clash[0]}' is a system action and cannot be defined or changed")
+
+
+async def create(node: Node, text: str, namespace: str = "", scope: str = "private") -> list[dict[str, Any]]:
+    """Create every action of the document, all or none."""
+    check_scope(scope)
+    sources = parse_actions(text)
+    names = [s.name for s in sources]
+    _check_not_system(names)
+    existing = await node.reader.run(rows_by_name, TABLE, names, namespace)
+    if existing:
+        raise duplicate(TABLE, next(iter(existing)), namespace)
+    rows = [new_row(node, s.name, namespace, action_values(s, scope), is_system=False) for s in sources]
+    try:
+        await node.submit([cmd.insert(TABLE, row) for row in rows])
+    except Conflict:
+        raise duplicate(TABLE, names[0], namespace) from None
+    return rows
+
+
+async def update(
+    node: Node, text: str, namespace: str = "", scope: str = "private", identifier: str | None = None
+) -> list[dict[str, Any]]:
+    check_scope(scope)
+    sources = parse_actions(text)
+    if identifier is not None and len(sources) != 1:
+        raise InvalidInput(f"Only one action must be in the definition when updating by id; found {len(sources)}")
+    _check_not_system([s.name for s in sources])
+    now = node.now()
+    changes, updated = [], []
+    for source in sources:
+        current = await node.reader.run(find, TABLE, identifier or source.name, namespace)
+        if current is None:
+            raise not_found(identifier or source.name, namespace)
+        values = {**action_values(source, scope), "name": source.name, "updated_at": now}
+        changes.append(cmd.update(TABLE, current["id"], values))
+        updated.append({**current, **values})
+    await node.submit(changes)
+    return updated
+
+
+async def delete(node: Node, identifier: str, namespace: str = "") -> None:
+    if identifier in SYSTEM_ACTIONS:
+        raise InvalidInput(f"Attempt to delete a system action: {identifier}")
+    row = await node.reader.run(find, TABLE, identifier, namespace)
+    if row is None:
+        raise not_found(identifier, namespace)
+    await node.submit([cmd.delete(TABLE, row["id"])])
