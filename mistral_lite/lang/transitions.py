@@ -18,7 +18,7 @@ COMMAND_PARAMS = ("msg",)
 def parse_clause(place: Place, task_names: set[str] | None) -> Clause:
     """A clause in any of its forms; task_names (if given) must contain every target."""
     value = place.value
-    if isinstance(value, dict):
+    if isinstance(value, dict) and value and set(value) <= set(ADVANCED_KEYS):
         return _advanced(place, task_names)
     return Clause(targets=_targets(place, task_names))
 
@@ -43,6 +43,8 @@ def _targets(place: Place, task_names: set[str] | None) -> tuple[Target, ...]:
     value = place.value
     if isinstance(value, str):
         return (_target(place, value, None, task_names),)
+    if isinstance(value, dict) and len(value) == 1:
+        return _targets(Place([value], place.source, place.path, place.labels), task_names)
     if not isinstance(value, list):
         raise place.error(f"must be a task name, a list of them, or a mapping with next/publish; got {describe(value)}")
     if not value:

@@ -27,6 +27,11 @@ class _MistralLoader(yaml.SafeLoader):
         self.fetch_plain()
 
 
+# PyYAML resolves a lone `!`, `&` or `*` to a tag no safe constructor knows;
+# with anchors off they are just text.
+_MistralLoader.add_constructor("tag:yaml.org,2002:yaml", lambda loader, node: loader.construct_scalar(node))
+
+
 @dataclass(frozen=True)
 class Source:
     """A parsed document: its data, and the 1-based line of each mapping key and list item."""
