@@ -89,8 +89,10 @@ def plain_data(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _variables(plain: Mapping[str, Any], view: EngineView | None) -> dict[str, Any]:
     variables: dict[str, Any] = {"_": plain, _VIEW_KEY: view}
+    # `_` may be any value (an ad-hoc action's output sees the base result).
+    context = plain if isinstance(plain, Mapping) else {}
     for name in _CONTEXT_VARIABLES:
-        variables[name] = plain.get(name)
+        variables[name] = context.get(name)
     return variables
 
 

@@ -26,8 +26,10 @@ def check_subworkflow_inputs(workflows: dict[str, WorkflowSpec], places: dict[st
             unknown = [k for k in task.input if k not in declared and k not in PARAM_KEYS]
             if unknown:
                 task_place = places[wf_name].child("tasks").child(task.name, "task")
-                key = "input" if "input" in task_place.value and unknown[0] in (task_place.value["input"] or {}) else "workflow"
-                raise task_place.child(key).error(
+                raw_input = task_place.value.get("input")
+                where = (task_place.child("input").child(unknown[0])
+                         if isinstance(raw_input, dict) and unknown[0] in raw_input else task_place.child("workflow"))
+                raise where.error(
                     f"workflow '{callee.name}' does not declare input {', '.join(repr(u) for u in unknown)}; "
                     f"it declares: {', '.join(sorted(declared)) or 'nothing'}"
                 )

@@ -82,16 +82,23 @@ def _check_direct(spec: WorkflowSpec, tasks_place: Place) -> None:
 
 
 def _check_requires_cycles(spec: WorkflowSpec, tasks_place: Place) -> None:
-    """Reverse workflows: `requires` must form no cycle (it would never start)."""
+    """Reverse workflows: `requires` must form no cycle (it would never start).
+
+    The error stands at the cycle's task that comes first in the document.
+    """
+    order = {name: i for i, name in enumerate(spec.tasks)}
     state: dict[str, str] = {}
 
     def visit(name: str, trail: list[str]) -> None:
         state[name] = "visiting"
         for required in spec.tasks[name].requires:
             if state.get(required) == "visiting":
-                cycle = trail[trail.index(required):] + [required] if required in trail else [name, required]
-                where = tasks_place.child(name, "task").child("requires")
-                raise where.error(f"requires forms a cycle: {' -> '.join(cycle)}")
+                cycle = trail[trail.index(required):]
+                first = min(cycle, key=order.__getitem__)
+                start = cycle.index(first)
+                shown = cycle[start:] + cycle[:start] + [first]
+                where = tasks_place.child(first, "task").child("requires")
+                raise where.error(f"requires forms a cycle: {' -> '.join(shown)}")
             if required not in state:
                 visit(required, trail + [required])
         state[name] = "done"

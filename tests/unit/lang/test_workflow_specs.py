@@ -149,7 +149,7 @@ wf:
     ("version: '2.0'\nwf:\n  tasks:\n    a: {}\n    b: {join: all}\n",
      {"workflow": "wf", "task": "b", "key": "join"}, "No inbound tasks"),
     ("version: '2.0'\nwf:\n  type: reverse\n  tasks:\n    a: {requires: [b]}\n    b: {requires: a}\n",
-     {"workflow": "wf", "task": "b", "key": "requires"}, "cycle: a -> b -> a"),
+     {"workflow": "wf", "task": "a", "key": "requires"}, "cycle: a -> b -> a"),
     ("version: '2.0'\nwf:\n  type: reverse\n  tasks:\n    a: {on-success: [a]}\n",
      {"workflow": "wf", "task": "a", "key": "on-success"}, "unknown key"),
     ("version: '2.0'\nwf:\n  tasks:\n    a: {timeout: 1.5}\n",
