@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable
 from urllib.parse import urlencode
 
 from aiohttp import web
 
-from mistral_lite.errors import InvalidInput
+from mistral_lite.api.context import node_of
+from mistral_lite.errors import InvalidInput, NotFound
+from mistral_lite.store import queries
 from mistral_lite.store.queries import Filter, MarkerNotFound, PageQuery
 
 PAGING_PARAMS = ("limit", "marker", "sort_keys", "sort_dirs", "fields", "all_projects", "project_id")
@@ -105,6 +107,27 @@ def parse_fields(request: web.Request, collection: Collection) -> tuple[str, ...
             f"Some fields do not exist  [{', '.join(missing)}], please choose from: {', '.join(collection.fields)}"
         )
     return tuple(dict.fromkeys(["id", *requested]))
+
+
+async def list_table(
+    request: web.Request,
+    collection: Collection,
+    table: str,
+    resource: Callable[[dict[str, Any]], dict[str, Any]],
+    model: str,
+    extra: Iterable[str] = (),
+    filters: Iterable[Filter] = (),
+) -> web.Response:
+    """The whole GET of a collection stored in one table: parse, page, shape, respond."""
+    node = node_of(request)
+    req = parse(request, collection, node.config.default_limit, extra)
+    if filters:
+        req = ListRequest(replace(req.query, filters=req.query.filters + tuple(filters)), req.fields)
+    try:
+        rows = await node.reader.run(queries.list_page, table, req.query)
+    except MarkerNotFound as e:
+        raise NotFound(f"{model} not found [marker={e.args[0]}]") from None
+    return web.json_response(response(request, collection, req, [resource(r) for r in rows]))
 
 
 def select_fields(item: dict[str, Any], fields: tuple[str, ...] | None) -> dict[str, Any]:

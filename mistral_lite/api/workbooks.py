@@ -10,10 +10,8 @@ from mistral_lite.api import listing
 from mistral_lite.api.context import node_of
 from mistral_lite.api.params import check_known, text_body
 from mistral_lite.api.validation import validate_handler
-from mistral_lite.errors import NotFound
 from mistral_lite.lang.documents import parse_workbook
 from mistral_lite.registry import workbooks as registry
-from mistral_lite.store import queries
 from mistral_lite.timestamps import to_api
 
 FIELDS = ("id", "name", "namespace", "definition", "tags", "scope", "project_id", "created_at", "updated_at")
@@ -36,13 +34,7 @@ def resource(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_workbooks(request: web.Request) -> web.Response:
-    node = node_of(request)
-    req = listing.parse(request, COLLECTION, node.config.default_limit)
-    try:
-        rows = await node.reader.run(queries.list_page, registry.TABLE, req.query)
-    except queries.MarkerNotFound as e:
-        raise NotFound(f"Workbook not found [marker={e.args[0]}]") from None
-    return web.json_response(listing.response(request, COLLECTION, req, [resource(r) for r in rows]))
+    return await listing.list_table(request, COLLECTION, registry.TABLE, resource, "Workbook")
 
 
 async def get_workbook(request: web.Request) -> web.Response:

@@ -11,11 +11,9 @@ from mistral_lite.api import listing
 from mistral_lite.api.context import node_of
 from mistral_lite.api.params import check_known, text_body
 from mistral_lite.api.validation import validate_handler
-from mistral_lite.errors import NotFound
 from mistral_lite.lang.documents import parse_workflows
 from mistral_lite.lang.inputs import signature
 from mistral_lite.registry import workflows as registry
-from mistral_lite.store import queries
 from mistral_lite.timestamps import to_api
 
 FIELDS = (
@@ -59,14 +57,7 @@ def resource(row: dict[str, Any], *, interface_as_text: bool = True) -> dict[str
 
 
 async def list_workflows(request: web.Request) -> web.Response:
-    node = node_of(request)
-    req = listing.parse(request, COLLECTION, node.config.default_limit)
-    try:
-        rows = await node.reader.run(queries.list_page, registry.TABLE, req.query)
-    except queries.MarkerNotFound as e:
-        raise NotFound(f"Workflow not found [marker={e.args[0]}]") from None
-    items = [resource(r) for r in rows]
-    return web.json_response(listing.response(request, COLLECTION, req, items))
+    return await listing.list_table(request, COLLECTION, registry.TABLE, resource, "Workflow")
 
 
 async def get_workflow(request: web.Request) -> web.Response:

@@ -13,7 +13,8 @@ from mistral_lite.engine.rows import ACTION_DEFS, ACTIONS, WF_DEFS
 from mistral_lite.engine.step import Step
 from mistral_lite.expr import ExpressionError, PlainView, evaluate
 from mistral_lite.lang.documents import action_spec
-from mistral_lite.lang.specs import ActionSpec, TaskSpec
+from mistral_lite.lang.inputs import InputMismatch, check_supplied
+from mistral_lite.lang.specs import TaskSpec
 from mistral_lite.node import DEFAULT_PROJECT
 
 MAX_BASE_DEPTH = 20
@@ -55,17 +56,6 @@ def workbook_of(rows, wf_ex: Mapping[str, Any]) -> str | None:
     return definition.get("workbook_name") if definition else None
 
 
-def _check_declared(spec: ActionSpec, params: Mapping[str, Any]) -> dict[str, Any]:
-    declared = {p.name for p in spec.input}
-    missing = [p.name for p in spec.input if not p.has_default and p.name not in params]
-    unexpected = [k for k in params if k not in declared]
-    if missing or unexpected:
-        raise TaskFailure(
-            f"Invalid input [name={spec.name}, class=AdHocAction, missing={missing}, unexpected={unexpected}]"
-        )
-    return {**{p.name: p.default for p in spec.input if p.has_default}, **params}
-
-
 def resolve(step: Step, catalog: ActionCatalog, wf_ex: Mapping[str, Any], name: str,
             params: dict[str, Any], inbound: Mapping[str, Any]) -> ResolvedAction:
     """Follow ad-hoc bases down to an action the executor knows, evaluating each base-input."""
@@ -82,7 +72,10 @@ def resolve(step: Step, catalog: ActionCatalog, wf_ex: Mapping[str, Any], name: 
         if row is None:
             raise TaskFailure(f"Failed to find action [action_name={name}, namespace={namespace}]")
         spec = action_spec(row["name"], row["spec"])
-        level_input = _check_declared(spec, params)
+        try:
+            level_input = check_supplied(spec.input, params, spec.name, "AdHocAction")
+        except InputMismatch as e:
+            raise TaskFailure(str(e)) from None
         # base-input sees this level's input, the task's inbound context and env; not the workflow input.
         data = {**inbound, **level_input, "__env": env_of(wf_ex)}
         try:

@@ -1,30 +1,25 @@
-"""Errors the engine raises to its caller (as opposed to failures it records)."""
+"""Errors the engine raises to its caller (as opposed to failures it records).
+
+They are the domain errors of `mistral_lite.errors`, so the API maps them
+to the right status without knowing about the engine.
+"""
 
 from __future__ import annotations
 
-
-class EngineError(Exception):
-    """A request the engine refuses; `status` is the HTTP status the API answers with."""
-
-    status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+from mistral_lite.errors import Conflict, InvalidInput, NotFound
 
 
-class InvalidWorkflowInput(EngineError):
+
+class InvalidWorkflowInput(InvalidInput):
+    """Input that does not match the workflow's declared input, or a bad env."""
+
+
+class NotFoundError(NotFound):
     pass
 
 
-class NotFoundError(EngineError):
-    status = 404
-
-
-class StateConflict(EngineError):
+class StateConflict(Conflict):
     """The execution's state does not allow the change."""
-
-    status = 409
 
 
 class TaskFailure(Exception):

@@ -11,6 +11,7 @@ from mistral_lite.engine.rows import ACTIONS, ENVIRONMENTS, TASKS, WF, WF_DEFS
 from mistral_lite.engine.step import Step
 from mistral_lite.expr import ExpressionError, PlainView, evaluate
 from mistral_lite.lang.documents import workflow_spec
+from mistral_lite.lang.inputs import InputMismatch, check_supplied
 from mistral_lite.lang.specs import WorkflowSpec
 from mistral_lite.node import DEFAULT_PROJECT
 
@@ -80,14 +81,10 @@ class WorkflowLifecycle:
             self.run_task(step, step.rows.get(WF, wf_ex["id"]), spec.tasks[name], {})
 
     def _check_input(self, spec: WorkflowSpec, supplied: Mapping[str, Any]) -> dict[str, Any]:
-        declared = [p.name for p in spec.input]
-        missing = [p.name for p in spec.input if not p.has_default and p.name not in supplied]
-        unexpected = [k for k in supplied if k not in declared]
-        if missing or unexpected:
-            raise InvalidWorkflowInput(
-                f"Invalid input [name={spec.name}, class=WorkflowSpec, missing={missing}, unexpected={unexpected}]"
-            )
-        return {**{p.name: p.default for p in spec.input if p.has_default}, **supplied}
+        try:
+            return check_supplied(spec.input, supplied, spec.name, "WorkflowSpec")
+        except InputMismatch as e:
+            raise InvalidWorkflowInput(str(e)) from None
 
     def _environment(self, step: Step, params: Mapping[str, Any]) -> dict[str, Any]:
         """params.env: a mapping, or the name of a stored environment; expressions evaluated once."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Mapping
 
 from mistral_lite.lang.place import Place, describe
 from mistral_lite.lang.specs import InputParam
@@ -46,3 +46,17 @@ def signature(params: tuple[InputParam, ...] | list[Any]) -> str:
         else:
             parts.append(str(param))
     return ", ".join(parts)
+
+
+def check_supplied(params: tuple[InputParam, ...], supplied: Mapping[str, Any], name: str, kind: str) -> dict[str, Any]:
+    """Supplied values checked against declared params, defaults filled in; raises InputMismatch."""
+    declared = {p.name for p in params}
+    missing = [p.name for p in params if not p.has_default and p.name not in supplied]
+    unexpected = [k for k in supplied if k not in declared]
+    if missing or unexpected:
+        raise InputMismatch(f"Invalid input [name={name}, class={kind}, missing={missing}, unexpected={unexpected}]")
+    return {**{p.name: p.default for p in params if p.has_default}, **supplied}
+
+
+class InputMismatch(ValueError):
+    """Missing or unexpected input names; the message is Mistral's `Invalid input [...]`."""

@@ -1,0 +1,45 @@
+"""The result of running one action: a state and a payload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SUCCESS = "SUCCESS"
+ERROR = "ERROR"
+CANCELLED = "CANCELLED"
+# An async action was started; its result arrives later over the API.
+RUNNING = "RUNNING"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one action run.
+
+    `result` is the data on SUCCESS and the error payload on ERROR (a message
+    string, std.fail's error_data, or std.http's response map); it is None
+    for RUNNING.
+    """
+
+    state: str
+    result: Any = None
+
+    @classmethod
+    def success(cls, data: Any = None) -> Outcome:
+        """A completed action with its data."""
+        return cls(SUCCESS, data)
+
+    @classmethod
+    def error(cls, payload: Any) -> Outcome:
+        """A failed action with its error payload."""
+        return cls(ERROR, payload)
+
+    @classmethod
+    def running(cls) -> Outcome:
+        """An async action that was started and waits for its result."""
+        return cls(RUNNING)
+
+    @classmethod
+    def cancelled(cls, payload: Any = None) -> Outcome:
+        """An action that cancelled itself."""
+        return cls(CANCELLED, payload)
