@@ -20,7 +20,7 @@ from mistral_lite.lang.specs import ActionSpec, WorkbookSpec, WorkflowSpec
 from mistral_lite.lang.subworkflows import check_subworkflow_inputs
 from mistral_lite.lang.values import description, tags
 from mistral_lite.lang.workflows import parse_workflow
-from mistral_lite.lang.yaml_source import Source, load
+from mistral_lite.lang.yaml_source import load
 
 ACCEPTED_VERSIONS = ("2.0", 2.0, "2", 2)
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")

@@ -6,7 +6,7 @@ Each function takes (conn, catalog, ...) so it runs on a Reader thread.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from mistral_lite.store.catalog import Catalog, Table
