@@ -10,6 +10,8 @@ from aiohttp import web
 from mistral_lite import logs
 from mistral_lite.api.app import make_app
 from mistral_lite.config import Config
+from mistral_lite.engine_runner import EngineRunner
+from mistral_lite.executor import Executor
 from mistral_lite.node import Node
 
 log = logs.get("mistral_lite.server")
@@ -18,14 +20,20 @@ log = logs.get("mistral_lite.server")
 class RunningServer:
     """A node serving HTTP; `stop()` undoes `start()` in reverse order."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, executor: Executor | None = None) -> None:
         self.config = config
         self.node: Node | None = None
+        self.engine: EngineRunner | None = None
+        self._executor = executor
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
         self.node = Node.open(self.config)
-        self._runner = web.AppRunner(make_app(self.node), access_log=None, handle_signals=False)
+        self._executor = self._executor or Executor()
+        base = f"http://{self.config.host}:{self.config.port}/v2"
+        self.engine = EngineRunner(self.node, self._executor, callback_base=base)
+        await self.engine.start()
+        self._runner = web.AppRunner(make_app(self.node, self.engine), access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, reuse_address=True)
         await site.start()
@@ -41,6 +49,12 @@ class RunningServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.engine is not None:
+            await self.engine.stop()
+            self.engine = None
+        if self._executor is not None:
+            await self._executor.close()
+            self._executor = None
         if self.node is not None:
             await self.node.close()
             self.node = None

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mistral_lite.api import actions, middleware, root, workbooks, workflows
-from mistral_lite.api.context import NODE
+from mistral_lite.api import action_executions, actions, executions, middleware, root, tasks, workbooks, workflows
+from mistral_lite.api.context import NODE, RUNNER
 from mistral_lite.node import Node
 
 
-def make_app(node: Node) -> web.Application:
+def make_app(node: Node, runner: object) -> web.Application:
     # aiohttp refuses bodies over client_max_size itself; the errors
     # middleware turns that into Mistral's 400 body.
     app = web.Application(
@@ -17,6 +17,7 @@ def make_app(node: Node) -> web.Application:
         client_max_size=node.config.max_body_size,
     )
     app[NODE] = node
-    for module in (root, workflows, workbooks, actions):
+    app[RUNNER] = runner
+    for module in (root, workflows, workbooks, actions, executions, tasks, action_executions):
         app.add_routes(module.routes())
     return app

@@ -34,7 +34,7 @@ class ListRequest:
     fields: tuple[str, ...] | None
 
 
-def _split(raw: str | None) -> list[str]:
+def split(raw: str | None) -> list[str]:
     return [p.strip() for p in raw.split(",") if p.strip()] if raw else []
 
 
@@ -43,7 +43,7 @@ def parse_filter(column: str, raw: str) -> Filter:
     op, sep, rest = raw.partition(":")
     if sep and op in OPERATOR_PREFIXES:
         if op in ("in", "nin"):
-            return Filter(column, op, _split(rest))
+            return Filter(column, op, split(rest))
         return Filter(column, op, rest)
     return Filter(column, "eq", raw)
 
@@ -67,13 +67,13 @@ def parse(request: web.Request, collection: Collection, max_limit: int, extra: I
             raise InvalidInput("Limit must be positive.")
         limit = min(limit, max_limit)
 
-    sort_keys = _split(q.get("sort_keys")) or [collection.default_sort]
+    sort_keys = split(q.get("sort_keys")) or [collection.default_sort]
     for key in sort_keys:
         if key not in collection.columns:
             raise InvalidInput(
                 f"Unknown sort key '{key}'; sortable keys are: {', '.join(sorted(collection.columns))}"
             )
-    sort_dirs = [d.lower() for d in _split(q.get("sort_dirs"))] or ["asc"]
+    sort_dirs = [d.lower() for d in split(q.get("sort_dirs"))] or ["asc"]
     for direction in sort_dirs:
         if direction not in ("asc", "desc"):
             raise InvalidInput(f"Unknown sort direction '{direction}', must be 'desc' or 'asc'.")
@@ -84,7 +84,7 @@ def parse(request: web.Request, collection: Collection, max_limit: int, extra: I
 
     filters = [parse_filter(collection.columns[name], q[name]) for name in q if name in collection.columns and name != "tags"]
     if "tags" in q:
-        filters.append(Filter(collection.columns.get("tags", "tags"), "tags", _split(q["tags"])))
+        filters.append(Filter(collection.columns.get("tags", "tags"), "tags", split(q["tags"])))
 
     page = PageQuery(
         filters=tuple(filters),
@@ -100,7 +100,7 @@ def parse_fields(request: web.Request, collection: Collection) -> tuple[str, ...
     """The `fields` parameter: the attributes to return, `id` always among them."""
     if "fields" not in request.query:
         return None
-    requested = _split(request.query["fields"])
+    requested = split(request.query["fields"])
     missing = [f for f in requested if f not in collection.fields]
     if missing:
         raise InvalidInput(

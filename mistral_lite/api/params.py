@@ -57,3 +57,24 @@ async def json_body(request: web.Request, allowed: Iterable[str]) -> dict[str, A
     if unknown:
         raise InvalidInput(f"Unknown attribute(s) in the request body: {', '.join(unknown)}")
     return body
+
+
+def json_object(value: Any, field: str, *, allow_none: bool = True) -> dict[str, Any] | None:
+    """A field that Mistral accepts as an object or as a string holding JSON."""
+    if value is None or value == "":
+        if allow_none:
+            return None
+        raise InvalidInput(f"{field} is required")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as e:
+            raise InvalidInput(f"{field} is not valid JSON: {e}") from None
+    if not isinstance(value, dict):
+        raise InvalidInput(f"JsonType field value must be a dictionary [actual={value!r}] ({field})")
+    return value
+
+
+def as_json_text(value: Any) -> str | None:
+    """Mistral sends these fields as JSON documents inside strings."""
+    return None if value is None else json.dumps(value)

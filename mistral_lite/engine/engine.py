@@ -53,6 +53,9 @@ class Engine(WorkflowLifecycle, TaskLifecycle):
         """Drop a finished execution's cached spec (its rows are evicted by the caller)."""
         self._specs.pop(execution_id, None)
 
+    def forget_all(self) -> None:
+        self._specs.clear()
+
     def _handle(self, step: Step, event: Event) -> None:
         if isinstance(event, StartWorkflow):
             definition = self.rows.get(WF_DEFS, event.definition_id)

@@ -33,6 +33,9 @@ INDEXES = {
 
 class Rows:
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
         self.tables: dict[str, dict[str, dict[str, Any]]] = {t: {} for t in TABLES}
         self._children: dict[str, dict[str, list[str]]] = {t: defaultdict(list) for t in INDEXES}
 

@@ -1,0 +1,143 @@
+"""/v2/action_executions: read them, complete async ones, run an action by itself."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from mistral_lite.api import listing
+from mistral_lite.api.context import node_of, runner_of
+from mistral_lite.api.params import as_json_text, check_known, flag, json_body, json_object
+from mistral_lite.engine import states
+from mistral_lite.errors import InvalidInput, NotFound
+from mistral_lite.store import queries
+from mistral_lite.store.queries import Filter
+from mistral_lite.timestamps import to_api
+
+TABLE = "action_executions"
+FIELDS = (
+    "id", "name", "description", "workflow_name", "workflow_namespace", "task_name", "task_execution_id",
+    "state", "state_info", "tags", "project_id", "accepted", "input", "output", "params", "created_at",
+    "updated_at",
+)
+COLUMNS = ("id", "name", "description", "workflow_name", "workflow_namespace", "task_execution_id", "state",
+           "state_info", "tags", "project_id", "accepted", "created_at", "updated_at")
+COLLECTION = listing.Collection(key="action_executions", fields=FIELDS, columns={c: c for c in COLUMNS})
+PUT_STATES = (states.SUCCESS, states.ERROR, states.CANCELLED, states.PAUSED, states.RUNNING)
+RUN_FIELDS = ("name", "input", "params", "workflow_namespace", "description", "id")
+
+
+def resource(row: dict[str, Any], *, output: bool = True) -> dict[str, Any]:
+    item = {
+        "id": row.get("id"),
+        "name": row["name"],
+        "description": row.get("description") or "",
+        "workflow_name": row.get("workflow_name"),
+        "workflow_namespace": row.get("workflow_namespace") or "",
+        "task_name": row.get("task_name"),
+        "task_execution_id": row.get("task_execution_id"),
+        "state": row["state"],
+        "state_info": row.get("state_info"),
+        "tags": row.get("tags"),
+        "project_id": row.get("project_id"),
+        "accepted": bool(row.get("accepted")),
+        "input": as_json_text(row.get("input") or {}),
+        "params": as_json_text(row.get("params") or {}),
+        "created_at": to_api(row.get("created_at")),
+        "updated_at": to_api(row.get("updated_at")),
+    }
+    if output:
+        item["output"] = as_json_text(row.get("output") or {})
+    return item
+
+
+async def _row(request: web.Request, action_id: str) -> dict[str, Any]:
+    row = await node_of(request).reader.run(queries.get_row, TABLE, action_id)
+    if row is None:
+        raise NotFound(f"ActionExecution not found [id={action_id}]")
+    return row
+
+
+async def list_action_executions(request: web.Request) -> web.Response:
+    include_output = flag(request, "include_output")
+    return await listing.list_table(request, COLLECTION, TABLE, lambda r: resource(r, output=include_output),
+                                    "ActionExecution", extra=("include_output",))
+
+
+async def list_task_action_executions(request: web.Request) -> web.Response:
+    task_id = request.match_info["id"]
+    if await node_of(request).reader.run(queries.get_row, "task_executions", task_id) is None:
+        raise NotFound(f"Task execution not found [id={task_id}]")
+    include_output = flag(request, "include_output")
+    return await listing.list_table(request, COLLECTION, TABLE, lambda r: resource(r, output=include_output),
+                                    "ActionExecution", extra=("include_output",),
+                                    filters=[Filter("task_execution_id", "eq", task_id)])
+
+
+async def get_action_execution(request: web.Request) -> web.Response:
+    check_known(request, ("fields",))
+    row = await _row(request, request.match_info["id"])
+    return web.json_response(listing.select_fields(resource(row), listing.parse_fields(request, COLLECTION)))
+
+
+def _result(state: str, raw: Any) -> Any:
+    """The output of a PUT: an object or a JSON string of one for SUCCESS; the error for ERROR."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            pass
+    if state == states.ERROR and raw in (None, "", {}):
+        return "Unknown error"
+    return raw
+
+
+async def update_action_execution(request: web.Request) -> web.Response:
+    check_known(request, ())
+    action_id = request.match_info["id"]
+    body = await json_body(request, ("id", "state", "output", "state_info"))
+    state = body.get("state")
+    if state not in PUT_STATES:
+        raise InvalidInput(f"Error. Expected one of {list(PUT_STATES)}, got state={state!r}")
+    row = await _row(request, action_id)
+    await runner_of(request).set_action_result(row, state, _result(state, body.get("output")))
+    return web.json_response(resource(await _row(request, action_id)))
+
+
+async def run_action(request: web.Request) -> web.Response:
+    check_known(request, ())
+    body = await json_body(request, RUN_FIELDS)
+    if not body.get("name"):
+        raise InvalidInput("Please provide at least action name to run action.")
+    params = json_object(body.get("params"), "params") or {}
+    unknown = sorted(set(params) - {"save_result", "run_sync", "target", "timeout"})
+    if unknown:
+        raise InvalidInput(f"Unknown action execution params: {', '.join(unknown)}")
+    row = await runner_of(request).run_action_directly(
+        name=body["name"],
+        params=json_object(body.get("input"), "input") or {},
+        namespace=body.get("workflow_namespace") or "",
+        description=body.get("description") or "",
+        save_result=bool(params.get("save_result")),
+        run_sync=params.get("run_sync"),
+        timeout=params.get("timeout"),
+    )
+    return web.json_response(resource(row), status=201)
+
+
+async def delete_action_execution(request: web.Request) -> web.Response:
+    await _row(request, request.match_info["id"])
+    raise web.HTTPForbidden(text="Action execution deletion is not allowed.")
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/v2/action_executions", list_action_executions),
+        web.post("/v2/action_executions", run_action),
+        web.get("/v2/action_executions/{id}", get_action_execution),
+        web.put("/v2/action_executions/{id}", update_action_execution),
+        web.delete("/v2/action_executions/{id}", delete_action_execution),
+        web.get("/v2/tasks/{id}/action_executions", list_task_action_executions),
+    ]

@@ -1,0 +1,1 @@
+"""Operations on executions that are not engine decisions (description, env, deletion)."""
