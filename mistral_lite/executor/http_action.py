@@ -7,6 +7,7 @@ read and test), then sent on the executor's shared client session.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json as jsonlib
 import ssl
 from collections.abc import Mapping
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from mistral_lite.executor.env import ActionEnv
-from mistral_lite.executor.outcome import ERROR, Outcome
+from mistral_lite.executor.outcome import ERROR, Outcome, error_text
 
 # Seconds to wait for a connection and between received bytes when the input
 # gives no timeout (recent Mistral also stopped waiting forever by default).
@@ -43,7 +44,6 @@ class HttpRequest:
     json: Any
     headers: dict[str, str]
     cookies: dict[str, str] | None
-    auth: aiohttp.BasicAuth | None
     timeout: aiohttp.ClientTimeout
     allow_redirects: bool
     proxy: str | None
@@ -103,15 +103,20 @@ def build_request(
         raise InvalidHttpInput("Only one of the parameters 'json' and 'body' can be passed")
     # Like requests: a body wins; json is only sent when there is no body.
     data = _encode_body(body) if body is not None and (body or json is None) else None
+    request_headers = _headers(headers)
+    authorization = _authorization(auth)
+    if authorization is not None:
+        # Like requests, `auth` replaces an Authorization header given in `headers`.
+        request_headers = {k: v for k, v in request_headers.items() if k.lower() != "authorization"}
+        request_headers["Authorization"] = authorization
     return HttpRequest(
         method=str(method or "GET").upper(),
         url=url,
         params=_query(params),
         data=data,
         json=json if data is None else None,
-        headers=_headers(headers),
+        headers=request_headers,
         cookies=_cookies(cookies),
-        auth=_auth(auth),
         timeout=_timeout(timeout),
         # Mistral passes allow_redirects=None to requests, which then does not
         # follow redirects: only an explicit true follows them.
@@ -128,7 +133,7 @@ async def send(session: aiohttp.ClientSession, request: HttpRequest) -> Outcome:
     try:
         async with session.request(
             request.method, request.url, params=request.params, data=request.data, json=request.json,
-            headers=request.headers, cookies=request.cookies, auth=request.auth, timeout=request.timeout,
+            headers=request.headers, cookies=request.cookies, timeout=request.timeout,
             allow_redirects=request.allow_redirects, max_redirects=MAX_REDIRECTS, proxy=request.proxy,
             ssl=request.ssl,
             # requests sends a string body without a Content-Type; aiohttp would add one.
@@ -138,7 +143,7 @@ async def send(session: aiohttp.ClientSession, request: HttpRequest) -> Outcome:
             raw = await response.read()
             result = response_map(response, raw, elapsed)
     except Exception as e:  # connection, TLS, timeout, bad URL, ...: all reported the same way
-        return Outcome.error(f"Failed to send HTTP request: {describe_error(e)}")
+        return Outcome.error(f"Failed to send HTTP request: {error_text(e)}")
     if result["status"] in SUCCESS_STATUSES:
         return Outcome.success(result)
     return Outcome.error(result)
@@ -179,11 +184,6 @@ def response_encoding(content_type: str | None, charset: str | None) -> str | No
     if "application/json" in content_type:
         return "utf-8"
     return None
-
-
-def describe_error(e: BaseException) -> str:
-    """An exception's message, or its type when it has none (timeouts often have none)."""
-    return str(e) or type(e).__name__
 
 
 def _reject_constant(name: str) -> Any:
@@ -265,18 +265,27 @@ def _cookies(cookies: Any) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in cookies.items()}
 
 
-def _auth(auth: Any) -> aiohttp.BasicAuth | None:
-    """Basic auth from "user:password" or [user, password]."""
+def _authorization(auth: Any) -> str | None:
+    """The Basic Authorization header value for "user:password" or [user, password]."""
     if auth is None or auth == "":
         return None
     if isinstance(auth, str):
         # Split at the first colon: RFC 7617 forbids one in the user name, a password may have one.
         user, colon, password = auth.partition(":")
         if colon:
-            return aiohttp.BasicAuth(user, password)
-    elif isinstance(auth, (list, tuple)) and len(auth) == 2:
-        return aiohttp.BasicAuth(str(auth[0]), str(auth[1]))
+            return _basic(user, password)
+    elif isinstance(auth, (list, tuple)) and len(auth) == 2 and ":" not in str(auth[0]):
+        return _basic(str(auth[0]), str(auth[1]))
     raise InvalidHttpInput("Invalid 'auth' for an HTTP request: expected \"user:password\" or [user, password]")
+
+
+def _basic(user: str, password: str) -> str:
+    credentials = f"{user}:{password}"
+    try:
+        raw = credentials.encode("latin-1")  # what requests sends
+    except UnicodeEncodeError:
+        raw = credentials.encode("utf-8")  # RFC 7617's charset, for what latin-1 cannot carry
+    return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
 def _timeout(timeout: Any) -> aiohttp.ClientTimeout:
@@ -326,5 +335,5 @@ def _ssl(verify: Any, url: str) -> bool | ssl.SSLContext:
         try:
             return ssl.create_default_context(cafile=verify)
         except (OSError, ssl.SSLError) as e:
-            raise InvalidHttpInput(f"Invalid 'verify' for an HTTP request: {describe_error(e)}") from e
+            raise InvalidHttpInput(f"Invalid 'verify' for an HTTP request: {error_text(e)}") from e
     return bool(verify)

@@ -43,3 +43,8 @@ class Outcome:
     def cancelled(cls, payload: Any = None) -> Outcome:
         """An action that cancelled itself."""
         return cls(CANCELLED, payload)
+
+
+def error_text(error: BaseException) -> str:
+    """An exception's message, or its type name when it has none (timeouts often have none)."""
+    return str(error) or type(error).__name__
