@@ -37,3 +37,10 @@ async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     async with aiohttp.ClientSession() as http:
         yield LiveServer(f"{root}/v2", root, running.node, http, tmp_path / "data")
     await running.stop()
+
+
+@pytest.fixture
+def api(server: LiveServer):
+    from tests.support.api import Api
+
+    return Api(server.http, server.url)

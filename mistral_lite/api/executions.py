@@ -143,12 +143,16 @@ async def update_execution(request: web.Request) -> web.Response:
     runner = runner_of(request)
     if "description" in body:
         await service.set_description(node_of(request), runner, row, body["description"] or "")
+    finished = states.is_completed(row["state"])
     if state == states.PAUSED:
+        if finished:
+            raise Conflict(f"Can't change workflow execution state from {row['state']} to PAUSED")
         await runner.handle(PauseWorkflow(execution_id))
-    elif state == states.RUNNING:
-        await runner.handle(ResumeWorkflow(execution_id, env))
-    elif state is not None:
-        if row["state"] in states.ACTIVE:
+    elif state is not None and not finished:
+        # Resuming or stopping a finished execution changes nothing, as in Mistral.
+        if state == states.RUNNING:
+            await runner.handle(ResumeWorkflow(execution_id, env))
+        else:
             await runner.handle(StopWorkflow(execution_id, state, body.get("state_info")))
     elif env is not None:
         if row["state"] not in (states.IDLE, states.PAUSED, states.ERROR):

@@ -9,4 +9,4 @@ from mistral_lite.executor.outcome import CANCELLED, ERROR, RUNNING, SUCCESS, Ou
 from mistral_lite.executor.runner import Executor
 from mistral_lite.executor.signature import ActionSignature
 
-__all__ = ["ActionContext", "ActionSignature", "CANCELLED", "ERROR", "Executor", "Outcome", "RUNNING", "SUCCESS"]
+__all__ = ["CANCELLED", "ERROR", "RUNNING", "SUCCESS", "ActionContext", "ActionSignature", "Executor", "Outcome"]

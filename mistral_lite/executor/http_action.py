@@ -142,7 +142,7 @@ async def send(session: aiohttp.ClientSession, request: HttpRequest) -> Outcome:
             elapsed = loop.time() - started  # like requests: until the headers arrived
             raw = await response.read()
             result = response_map(response, raw, elapsed)
-    except Exception as e:  # connection, TLS, timeout, bad URL, ...: all reported the same way
+    except Exception as e:  # noqa: BLE001 - connection, TLS, timeout, bad URL...: all reported alike
         return Outcome.error(f"Failed to send HTTP request: {error_text(e)}")
     if result["status"] in SUCCESS_STATUSES:
         return Outcome.success(result)

@@ -44,7 +44,7 @@ def discover(found: Iterable[EntryPoint] | None = None) -> dict[str, Any]:
     for ep in found:
         try:
             target = ep.load()
-        except Exception as e:  # ImportError, AttributeError, or anything the module raises
+        except Exception as e:  # noqa: BLE001 - ImportError, AttributeError, or whatever the module raises
             log.warning("action entry point failed to load", action=ep.name, value=ep.value, error=str(e))
             continue
         if not callable(target):
@@ -159,7 +159,7 @@ def _start(name: str, target: Any, params: dict[str, Any], context: Any) -> Outc
         if inspect.isclass(target):
             try:
                 action = target(**params)
-            except BaseException as e:
+            except BaseException as e:  # noqa: BLE001 - see the docstring
                 return Outcome.error(
                     f"Failed to initialize action {name} [class={qualified_name(target)}]: {error_text(e)}"
                 )
@@ -170,7 +170,7 @@ def _start(name: str, target: Any, params: dict[str, Any], context: Any) -> Outc
         if inspect.isawaitable(value):
             return value, is_sync
         return outcome_of(value, is_sync)
-    except BaseException as e:
+    except BaseException as e:  # noqa: BLE001 - see the docstring
         return Outcome.error(raised_message(name, action_execution_id, e))
 
 
@@ -186,5 +186,5 @@ def _declares_async(target: Any) -> bool:
         return False
     try:
         return not is_sync(target.__new__(target))
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure means: not known to be async
         return False

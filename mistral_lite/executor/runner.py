@@ -14,7 +14,7 @@ from mistral_lite.executor.context import ActionContext
 from mistral_lite.executor.env import ActionEnv
 from mistral_lite.executor.http_session import HttpSessions
 from mistral_lite.executor.outcome import Outcome
-from mistral_lite.executor.registry import ActionRegistry
+from mistral_lite.executor.registry import ActionRegistry, RegisteredAction
 from mistral_lite.executor.signature import ActionSignature, check_parameters
 
 log = logs.get(__name__)
@@ -84,7 +84,7 @@ class Executor:
         await self._http.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    async def _invoke(self, action: Any, env: ActionEnv, params: Mapping[str, Any]) -> Outcome:
+    async def _invoke(self, action: RegisteredAction, env: ActionEnv, params: Mapping[str, Any]) -> Outcome:
         try:
             return await action.invoke(env, dict(params))
         except Exception as e:  # not CancelledError: cancelling the run must still cancel it

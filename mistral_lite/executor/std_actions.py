@@ -59,4 +59,4 @@ def _non_negative(value: Any, convert: type) -> float:
         number = convert(value)
     except (TypeError, ValueError, OverflowError):
         return 0
-    return number if number > 0 else 0
+    return max(0, number)
