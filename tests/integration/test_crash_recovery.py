@@ -1,0 +1,93 @@
+"""kill -9 a real server while executions are mid-way; after a restart every one finishes."""
+
+import json
+import signal
+import time
+import urllib.request
+
+from tests.support.process import ServerProcess
+
+WORKFLOWS = """---
+version: '2.0'
+resumable:
+  input: [n]
+  output: {r: <% $.r %>}
+  tasks:
+    first:
+      action: std.echo output=<% $.n %>
+      publish: {a: <% task().result %>}
+      on-success: [nap]
+    nap:
+      action: std.sleep seconds=2
+      safe-rerun: true
+      on-success: [last]
+    last:
+      action: std.echo output=<% $.a * 10 %>
+      publish: {r: <% task().result %>}
+fragile:
+  tasks:
+    nap:
+      action: std.sleep seconds=2
+      on-error: [report]
+    report:
+      action: std.echo output="<% task(nap).state_info %>"
+      publish: {why: <% task().result %>}
+"""
+
+
+def call(method: str, url: str, body=None, text: str | None = None):
+    data, headers = None, {}
+    if text is not None:
+        data, headers = text.encode(), {"Content-Type": "text/plain"}
+    elif body is not None:
+        data, headers = json.dumps(body).encode(), {"Content-Type": "application/json"}
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"null")
+
+
+def wait_until(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_kill_9_mid_way_then_every_execution_finishes(tmp_path):
+    data = tmp_path / "data"
+    server = ServerProcess(data).start()
+    call("POST", server.url + "/workflows", text=WORKFLOWS)
+    ids = [call("POST", server.url + "/executions", {"workflow_name": "resumable", "input": {"n": n}})["id"]
+           for n in range(20)]
+    fragile = call("POST", server.url + "/executions", {"workflow_name": "fragile"})["id"]
+
+    def all_napping():
+        tasks = call("GET", server.url + "/tasks?name=nap&state=RUNNING&limit=1000")["tasks"]
+        return len(tasks) == 21
+
+    wait_until(all_napping, 15, "every execution to reach its sleeping task")
+    assert server.kill() == -signal.SIGKILL
+
+    again = ServerProcess(data, port=server.port).start()
+    try:
+        def finished():
+            listed = call("GET", again.url + "/executions?limit=1000&include_output=true")["executions"]
+            done = [e for e in listed if e["state"] in ("SUCCESS", "ERROR", "CANCELLED")]
+            return listed if len(done) == len(listed) == 21 else None
+
+        listed = {e["id"]: e for e in wait_until(finished, 30, "every execution to finish after the restart")}
+        for n, execution_id in enumerate(ids):
+            ex = listed[execution_id]
+            assert ex["state"] == "SUCCESS", ex
+            assert json.loads(ex["output"]) == {"r": n * 10}  # the same output as an uninterrupted run
+        # Without safe-rerun the interrupted action fails with a reason, and on-error still runs.
+        ex = listed[fragile]
+        assert ex["state"] == "SUCCESS", ex
+        assert "was running when the node stopped" in json.loads(ex["output"])["why"]
+        stuck = call("GET", again.url + "/tasks?state=RUNNING")["tasks"]
+        assert stuck == []
+    finally:
+        again.stop()
