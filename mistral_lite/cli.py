@@ -36,11 +36,26 @@ def _add_serve(subparsers: argparse._SubParsersAction) -> None:
         )
 
 
+def _add_run(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run one workflow file in-process on a temporary database",
+        description="Run a workflow from a file without a server: progress on stderr, output JSON on stdout. "
+        "Exit code 0 on SUCCESS, 1 on ERROR or CANCELLED, 2 on bad input, 3 on timeout.",
+    )
+    parser.add_argument("file", help="a workflow document (version: '2.0' and one or more workflows)")
+    parser.add_argument("--workflow", help="which workflow of the file to run (default: the first)")
+    parser.add_argument("--input", help='workflow input as a JSON object, e.g. \'{"name": "Ann"}\'')
+    parser.add_argument("--actions", metavar="FILE", help="an ad-hoc action document the workflow uses")
+    parser.add_argument("--timeout", type=float, help="give up after this many seconds")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mistral-lite", description="A Mistral-compatible workflow service.")
     parser.add_argument("--version", action="version", version=f"mistral-lite {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_serve(subparsers)
+    _add_run(subparsers)
     return parser
 
 
@@ -66,6 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "run":
+        from mistral_lite import local_run
+
+        logs.configure("warning", "console")
+        return local_run.main(args.file, args.workflow, args.input, args.timeout, args.actions)
     return 2
 
 

@@ -1,0 +1,51 @@
+"""`mistral-lite run FILE`: a workflow run in-process, progress on stderr, output on stdout."""
+
+import json
+import subprocess
+import sys
+
+HELLO = """---
+version: '2.0'
+hello:
+  input: [name, {greeting: Hello}]
+  output: {message: <% $.message %>}
+  tasks:
+    greet:
+      action: std.echo output="<% $.greeting %>, <% $.name %>"
+      publish: {message: <% task().result %>}
+      on-success: [done]
+    done: {action: std.noop}
+broken:
+  tasks:
+    boom: {action: std.fail error_data="out of coffee"}
+"""
+
+
+def run(tmp_path, *args, text=HELLO):
+    path = tmp_path / "wf.yaml"
+    path.write_text(text)
+    return subprocess.run([sys.executable, "-m", "mistral_lite", "run", str(path), *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_success_prints_progress_and_output(tmp_path):
+    proc = run(tmp_path, "--input", '{"name": "Ann"}')
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"message": "Hello, Ann"}
+    assert "SUCCESS   greet" in proc.stderr and "SUCCESS   done" in proc.stderr
+
+
+def test_failure_exits_1_with_the_reason(tmp_path):
+    proc = run(tmp_path, "--workflow", "broken")
+    assert proc.returncode == 1
+    assert "out of coffee" in proc.stderr
+    assert json.loads(proc.stdout)["result"].startswith("Failure caused by error in tasks: boom")
+
+
+def test_bad_input_and_bad_file_exit_2(tmp_path):
+    proc = run(tmp_path, "--input", '{"nam": "x"}')
+    assert proc.returncode == 2 and "missing=['name']" in proc.stderr
+    proc = run(tmp_path, text="version: '2.0'\nwf:\n  tasks:\n    t: {on-success: [ghost]}\n")
+    assert proc.returncode == 2 and "Task 'ghost' not found." in proc.stderr and "line 4" in proc.stderr
+    proc = run(tmp_path, "--workflow", "nope")
+    assert proc.returncode == 2 and "'nope' is not in the file" in proc.stderr
