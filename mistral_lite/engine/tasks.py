@@ -10,7 +10,7 @@ from mistral_lite.engine.data_flow import merge, outbound
 from mistral_lite.engine.errors import TaskFailure
 from mistral_lite.engine.rows import TASKS, WF
 from mistral_lite.engine.step import Step
-from mistral_lite.engine.transitions import Plan, arrange, candidate_clauses, publish_blocks
+from mistral_lite.engine.transitions import Fired, Plan, arrange, candidate_clauses, publish_blocks
 from mistral_lite.lang.specs import TaskSpec, Target, WorkflowSpec
 from mistral_lite.lang.values import is_expression
 from mistral_lite.node import DEFAULT_PROJECT
@@ -23,7 +23,7 @@ class TaskLifecycle:
 
     # -- start ---------------------------------------------------------------
     def run_task(self, step: Step, wf_ex: dict[str, Any], task: TaskSpec, inbound: Mapping[str, Any],
-                 triggered_by: str | None = None) -> dict[str, Any] | None:
+                 triggered_by: dict[str, str] | None = None) -> dict[str, Any] | None:
         """Create a task execution and start its action or sub-workflow."""
         if states.is_completed(wf_ex["state"]):
             return None
@@ -105,10 +105,10 @@ class TaskLifecycle:
         except TaskFailure as failure:
             self.fail_task(step, wf_ex, task_ex, failure)
             return
-        error_handled = state == states.ERROR and any(handles for _, handles in fired)
-        plan = arrange(tuple(target for target, _ in fired))
+        error_handled = state == states.ERROR and any(f.handles_error for f in fired)
+        plan = arrange(fired)
         # A task that starts no other task ends a branch: its context goes into the workflow output.
-        has_next = any(not t.is_command for t in plan.run_now + plan.backlog)
+        has_next = plan.starts_tasks()
         step.draft.update(
             TASKS, task_ex["id"], processed=True, error_handled=error_handled,
             runtime_context={**(task_ex.get("runtime_context") or {}), "has_next": has_next},
@@ -129,13 +129,12 @@ class TaskLifecycle:
         step.draft.update(TASKS, task_ex["id"], published=published)
         return published
 
-    def _fired(self, step: Step, wf_ex, task_ex, task: TaskSpec, state: str,
-               published) -> tuple[tuple[Target, bool], ...]:
-        """Items that fire, each with whether it handles an error (it came from on-error)."""
-        fired: list[tuple[Target, bool]] = []
+    def _fired(self, step: Step, wf_ex, task_ex, task: TaskSpec, state: str, published) -> tuple[Fired, ...]:
+        """Items whose conditions hold, in order, with their parameters evaluated."""
+        fired: list[Fired] = []
         outbound_ctx = merge(task_ex.get("in_context") or {}, published)
         wf_now = step.rows.get(WF, wf_ex["id"])
-        for clause, handles in candidate_clauses(task, state):
+        for event, clause in candidate_clauses(task, state):
             for target in clause.targets if clause else ():
                 if target.condition is not None:
                     verdict = step.evaluate(target.condition, wf_now, inbound=outbound_ctx, task_ex=task_ex,
@@ -144,18 +143,19 @@ class TaskLifecycle:
                         continue
                 params = step.evaluate(target.params, wf_now, inbound=outbound_ctx, task_ex=task_ex,
                                        what=f"the parameters of '{target.name}'") if target.params else {}
-                fired.append((Target(target.name, target.condition, params), handles))
+                fired.append(Fired(Target(target.name, target.condition, params), event))
         return tuple(fired)
 
     def _follow(self, step: Step, wf_ex, task_ex, plan: Plan) -> None:
         spec = self.spec_of(wf_ex)
         ctx = outbound(task_ex)
-        command = plan.command
-        for target in plan.run_now:
-            if not target.is_command:
-                self.run_task(step, step.rows.get(WF, wf_ex["id"]), spec.tasks[target.name], ctx, task_ex["id"])
-        if command is None:
+        for item in plan.run_now:
+            if not item.target.is_command:
+                self.run_task(step, step.rows.get(WF, wf_ex["id"]), spec.tasks[item.target.name], ctx,
+                              {"task_id": task_ex["id"], "event": item.event})
+        if plan.command is None:
             return
+        command = plan.command.target
         wf_now = step.rows.get(WF, wf_ex["id"])
         msg = command.params.get("msg")
         if command.name == "fail":
@@ -164,9 +164,10 @@ class TaskLifecycle:
             self.finish_workflow(step, wf_now, states.SUCCESS, msg)
         elif command.name == "pause":
             self.pause_workflow(step, wf_now)
-            for target in plan.backlog:
-                if not target.is_command:
-                    self.add_to_backlog(step, step.rows.get(WF, wf_ex["id"]), target.name, ctx, task_ex["id"])
+            for item in plan.backlog:
+                if not item.target.is_command:
+                    self.add_to_backlog(step, step.rows.get(WF, wf_ex["id"]), item.target.name, ctx,
+                                        {"task_id": task_ex["id"], "event": item.event})
 
     def task_spec(self, wf_ex, name: str) -> TaskSpec:
         spec: WorkflowSpec = self.spec_of(wf_ex)

@@ -11,18 +11,28 @@ from mistral_lite.lang.specs import TERMINAL_COMMANDS, Clause, TaskSpec, Target
 
 @dataclass(frozen=True)
 class Fired:
-    """Items that fired, in order, and whether an on-error item handled the error."""
+    """An item that fired (parameters evaluated) and the clause it came from."""
 
-    targets: tuple[Target, ...]
-    error_handled: bool
+    target: Target
+    event: str  # on-success, on-error, on-complete or on-skip
+
+    @property
+    def handles_error(self) -> bool:
+        """Any on-error item that fires, engine commands included, handles the task's error."""
+        return self.event == "on-error"
 
 
-def candidate_clauses(task: TaskSpec, state: str) -> tuple[tuple[Clause | None, bool], ...]:
-    """(clause, counts-as-error-handler) in Mistral's order: the state's own clause, then on-complete."""
-    own = {states.SUCCESS: task.on_success, states.ERROR: task.on_error, states.SKIPPED: task.on_skip}.get(state)
-    clauses: list[tuple[Clause | None, bool]] = [(own, state == states.ERROR)]
+OWN_CLAUSE = {states.SUCCESS: "on-success", states.ERROR: "on-error", states.SKIPPED: "on-skip"}
+
+
+def candidate_clauses(task: TaskSpec, state: str) -> tuple[tuple[str, Clause | None], ...]:
+    """(event, clause) in Mistral's order: the state's own clause, then on-complete."""
+    clauses: list[tuple[str, Clause | None]] = []
+    if state in OWN_CLAUSE:
+        event = OWN_CLAUSE[state]
+        clauses.append((event, getattr(task, event.replace("-", "_"))))
     if state in (states.SUCCESS, states.ERROR):
-        clauses.append((task.on_complete, False))
+        clauses.append(("on-complete", task.on_complete))
     return tuple(clauses)
 
 
@@ -36,7 +46,7 @@ def publish_blocks(task: TaskSpec, state: str) -> tuple[dict[str, Any], dict[str
                   states.SKIPPED: task.publish_on_skip}.get(state) or {}
     branch: dict[str, Any] = dict(task_level)
     global_: dict[str, Any] = {}
-    for clause, _ in reversed(candidate_clauses(task, state)):
+    for _, clause in reversed(candidate_clauses(task, state)):
         if clause is None:
             continue
         branch.update(clause.publish_branch or {})
@@ -48,19 +58,22 @@ def publish_blocks(task: TaskSpec, state: str) -> tuple[dict[str, Any], dict[str
 class Plan:
     """What to do with the fired items: start these, then the command, keep the backlog for resume."""
 
-    run_now: tuple[Target, ...]
-    command: Target | None
-    backlog: tuple[Target, ...] = ()
+    run_now: tuple[Fired, ...]
+    command: Fired | None
+    backlog: tuple[Fired, ...] = ()
+
+    def starts_tasks(self) -> bool:
+        return any(not f.target.is_command for f in self.run_now + self.backlog)
 
 
-def arrange(fired: tuple[Target, ...]) -> Plan:
+def arrange(fired: tuple[Fired, ...]) -> Plan:
     """Mistral carries out items before the first fail/succeed/pause, then the command.
 
     Items after fail or succeed are dropped; items after pause wait for the resume.
     """
-    for i, target in enumerate(fired):
-        if target.name in TERMINAL_COMMANDS:
-            return Plan(fired[:i], target)
-        if target.name == "pause":
-            return Plan(fired[:i], target, fired[i + 1:])
+    for i, item in enumerate(fired):
+        if item.target.name in TERMINAL_COMMANDS:
+            return Plan(fired[:i], item)
+        if item.target.name == "pause":
+            return Plan(fired[:i], item, fired[i + 1:])
     return Plan(fired, None)

@@ -255,7 +255,7 @@ class WorkflowLifecycle:
         self.finish_workflow(step, wf_ex, state, state_info)
 
     def add_to_backlog(self, step: Step, wf_ex: dict[str, Any], task_name: str, inbound: Mapping[str, Any],
-                       triggered_by: str | None) -> None:
+                       triggered_by: dict[str, str] | None) -> None:
         runtime = dict(wf_ex.get("runtime_context") or {})
         runtime["backlog"] = list(runtime.get("backlog") or []) + [
             {"task": task_name, "inbound": dict(inbound), "triggered_by": triggered_by}
