@@ -19,13 +19,14 @@ from mistral_lite.engine.actions import ResolvedAction, resolve, run_effect, tra
 from mistral_lite.engine.errors import TaskFailure
 from mistral_lite.engine.rows import Draft
 from mistral_lite.engine.step import Step
-from mistral_lite.errors import Conflict, InvalidInput
+from mistral_lite.errors import Conflict, InvalidInput, NotFound
 from mistral_lite.node import DEFAULT_PROJECT
+from mistral_lite.scheduler.timers import TimerScheduler
 from mistral_lite.store import commands as cmd
-from mistral_lite.engine.effects import Effect, RunAction
+from mistral_lite.engine.effects import ArmTimer, Effect, RunAction
 from mistral_lite.engine.engine import Engine
-from mistral_lite.engine.events import ActionFinished, Event, StartWorkflow
-from mistral_lite.engine.rows import ACTION_DEFS, ACTIONS, ENVIRONMENTS, TASKS, WF, WF_DEFS, Rows
+from mistral_lite.engine.events import ActionFinished, Event, RerunTask, StartWorkflow, TimerFired
+from mistral_lite.engine.rows import ACTION_DEFS, ACTIONS, ENVIRONMENTS, TASKS, TIMERS, WF, WF_DEFS, Rows
 from mistral_lite.engine.step import StepResult
 from mistral_lite.executor import ActionContext, Executor, Outcome
 from mistral_lite.log.entry import Entry
@@ -73,21 +74,21 @@ class EngineRunner:
         self.callback_base = callback_base
         self._ids = _uuids()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.timers = TimerScheduler(self._timer_fired, node.clock)
         self._stopping = False
         node.log.add_listener(self._on_committed)
 
     # -- life cycle -------------------------------------------------------------
     async def start(self) -> None:
         """Load definitions and unfinished executions; settle actions a previous run left RUNNING."""
-        snapshot = await self.node.reader.run(_load_state)
-        for table, rows in snapshot.items():
-            self.rows.load(table, rows)
+        await self._reload()
         recovered = 0
         for action_ex in list(self.rows.tables[ACTIONS].values()):
             if action_ex["state"] == states.RUNNING and action_ex.get("is_sync", True):
                 await self._recover(action_ex)
                 recovered += 1
-        log.info("engine started", executions=len(self.rows.tables[WF]), recovered_actions=recovered)
+        log.info("engine started", executions=len(self.rows.tables[WF]), recovered_actions=recovered,
+                 timers=self.timers.armed)
 
     async def _recover(self, action_ex: dict[str, Any]) -> None:
         task_ex = self.rows.get(TASKS, action_ex.get("task_execution_id"))
@@ -107,6 +108,7 @@ class EngineRunner:
     async def stop(self) -> None:
         """Stop performing effects; running actions are abandoned (they are recovered at the next start)."""
         self._stopping = True
+        await self.timers.stop()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -146,9 +148,17 @@ class EngineRunner:
         await self.handle(StartWorkflow(execution_id, definition_id, wf_input, params, description))
         return await self.node.reader.run(queries.get_row, WF, execution_id)
 
+    async def _timer_fired(self, timer_id: str) -> None:
+        if not self._stopping:
+            await self.handle(TimerFired(timer_id))
+
     def _perform(self, effects: list[Effect]) -> None:
         for effect in effects:
-            if isinstance(effect, RunAction) and not self._stopping:
+            if self._stopping:
+                return
+            if isinstance(effect, ArmTimer):
+                self.timers.arm(effect.timer_id, effect.due_at)
+            elif isinstance(effect, RunAction):
                 task = asyncio.create_task(self._run_action(effect))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
@@ -258,7 +268,7 @@ class EngineRunner:
         }
         for wf_id in finished:
             wf_ex = self.rows.get(WF, wf_id)
-            if wf_ex is not None and wf_ex.get("task_execution_id") is None:
+            if wf_ex is not None and wf_ex.get("task_execution_id") is None and states.is_completed(wf_ex["state"]):
                 self._evict_tree(wf_id)
 
     def _evict_tree(self, wf_id: str) -> None:
@@ -272,11 +282,30 @@ class EngineRunner:
         self.engine.forget(wf_id)
 
     async def _reload(self) -> None:
+        """Rebuild memory from SQLite and arm every timer row of the loaded executions."""
         self.rows.clear()
         self.engine.forget_all()
         snapshot = await self.node.reader.run(_load_state)
         for table, rows in snapshot.items():
             self.rows.load(table, rows)
+        for timer in self.rows.tables[TIMERS].values():
+            self.timers.arm(timer["id"], timer["due_at"])
+
+    async def ensure_loaded(self, execution_id: str) -> None:
+        """Bring a finished execution tree back into memory (a rerun reopens it)."""
+        if self.rows.get(WF, execution_id) is not None:
+            return
+        snapshot = await self.node.reader.run(_load_tree, execution_id)
+        for table in (WF, TASKS, ACTIONS, TIMERS):
+            self.rows.load(table, snapshot.get(table, []))
+
+    async def rerun(self, task_id: str, reset: bool, env: dict[str, Any] | None) -> StepResult:
+        task = await self.node.reader.run(queries.get_row, TASKS, task_id)
+        if task is None:
+            raise NotFound(f"Task execution not found [id={task_id}]")
+        wf_ex = await self.node.reader.run(queries.get_row, WF, task["workflow_execution_id"])
+        await self.ensure_loaded(wf_ex.get("root_execution_id") or wf_ex["id"])
+        return await self.handle(RerunTask(task_id, reset, env))
 
 
 def _load_state(conn, catalog) -> dict[str, list[dict[str, Any]]]:
@@ -284,10 +313,21 @@ def _load_state(conn, catalog) -> dict[str, list[dict[str, Any]]]:
     snapshot: dict[str, list[dict[str, Any]]] = {}
     for table in DEFINITION_TABLES:
         snapshot[table] = queries.list_page(conn, catalog, table, queries.PageQuery(sort_keys=("created_at",)))
-    active = tuple(states.ACTIVE)
     roots = queries.list_page(conn, catalog, WF, queries.PageQuery(
-        filters=(queries.Filter("state", "in", list(active)), queries.Filter("root_execution_id", "null")),
+        filters=(queries.Filter("state", "in", list(states.ACTIVE)), queries.Filter("root_execution_id", "null")),
     ))
+    snapshot.update(_trees(conn, catalog, roots))
+    return snapshot
+
+
+def _load_tree(conn, catalog, root_id: str) -> dict[str, list[dict[str, Any]]]:
+    root = queries.get_row(conn, catalog, WF, root_id)
+    return _trees(conn, catalog, [root] if root else [])
+
+
+def _trees(conn, catalog, roots: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The rows of these root executions and everything below them."""
+    snapshot: dict[str, list[dict[str, Any]]] = {}
     root_ids = [r["id"] for r in roots]
     executions = list(roots)
     if root_ids:
@@ -302,4 +342,6 @@ def _load_state(conn, catalog) -> dict[str, list[dict[str, Any]]]:
     snapshot[WF] = executions
     snapshot[TASKS] = tasks
     snapshot[ACTIONS] = actions
+    snapshot[TIMERS] = queries.list_page(conn, catalog, TIMERS, queries.PageQuery(
+        filters=(queries.Filter("workflow_execution_id", "in", wf_ids),), sort_keys=("due_at",))) if wf_ids else []
     return snapshot

@@ -95,7 +95,8 @@ def env_action_defaults(wf_ex: Mapping[str, Any], action_name: str) -> dict[str,
 
 
 def start_action(step: Step, catalog: ActionCatalog, wf_ex: Mapping[str, Any], task_ex: Mapping[str, Any],
-                 task: TaskSpec, name: str, params: dict[str, Any], index: int = 0) -> dict[str, Any]:
+                 task: TaskSpec, name: str, params: dict[str, Any], index: int = 0,
+                 timeout: float | None = None) -> dict[str, Any]:
     """Create a RUNNING action execution and the effect that runs it."""
     params = {**env_action_defaults(wf_ex, name), **params}
     resolved = resolve(step, catalog, wf_ex, name, params, task_ex.get("in_context") or {})
@@ -115,7 +116,7 @@ def start_action(step: Step, catalog: ActionCatalog, wf_ex: Mapping[str, Any], t
         "input": params,
         "output": None,
         "params": {},
-        "runtime_context": {"index": index},
+        "runtime_context": {"index": index, "timeout": timeout} if timeout else {"index": index},
         "project_id": DEFAULT_PROJECT,
         "created_at": step.now,
         "updated_at": step.now,
@@ -137,6 +138,7 @@ def run_effect(action_ex: Mapping[str, Any], wf_ex: Mapping[str, Any], task_ex: 
         task_execution_id=task_ex["id"],
         workflow_name=wf_ex["workflow_name"],
         task_name=task_ex["name"],
+        timeout=(action_ex.get("runtime_context") or {}).get("timeout"),
         safe_rerun=safe is True,
     )
 

@@ -21,4 +21,12 @@ class RunAction:
     safe_rerun: bool = False
 
 
-Effect = RunAction
+@dataclass(frozen=True)
+class ArmTimer:
+    """Send TimerFired(timer_id) at due_at (stored time format); at once if it is already past."""
+
+    timer_id: str
+    due_at: str
+
+
+Effect = RunAction | ArmTimer

@@ -12,18 +12,23 @@ from typing import Any, Iterator
 from mistral_lite import logs
 from mistral_lite.engine import states
 from mistral_lite.engine.actions import ActionCatalog, transform_result
-from mistral_lite.engine.errors import NotFoundError, StateConflict, TaskFailure
+from mistral_lite.engine.errors import InvalidWorkflowInput, NotFoundError, StateConflict, TaskFailure
 from mistral_lite.engine.events import (
     ActionFinished,
     Event,
     PauseWorkflow,
+    RerunTask,
     ResumeWorkflow,
     StartWorkflow,
     StopWorkflow,
+    TimerFired,
 )
-from mistral_lite.engine.rows import ACTIONS, TASKS, WF, WF_DEFS, Draft, Rows
+from mistral_lite.engine.rows import ACTIONS, TASKS, TIMERS, WF, WF_DEFS, Draft, Rows
 from mistral_lite.engine.step import Step, StepResult
+from mistral_lite.engine.joins import Joins
+from mistral_lite.engine.reverse import ReverseFlow
 from mistral_lite.engine.tasks import TaskLifecycle
+from mistral_lite.engine.with_items import WithItems
 from mistral_lite.engine.workflows import WorkflowLifecycle
 from mistral_lite.lang.specs import WorkflowSpec
 
@@ -32,7 +37,7 @@ log = logs.get("mistral_lite.engine")
 STOP_STATES = (states.SUCCESS, states.ERROR, states.CANCELLED)
 
 
-class Engine(WorkflowLifecycle, TaskLifecycle):
+class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
     def __init__(self, rows: Rows, catalog: ActionCatalog) -> None:
         self.rows = rows
         self.catalog = catalog
@@ -66,6 +71,10 @@ class Engine(WorkflowLifecycle, TaskLifecycle):
             log.info("execution started", execution_id=event.execution_id, workflow=definition["name"])
         elif isinstance(event, ActionFinished):
             self.action_finished(step, event)
+        elif isinstance(event, TimerFired):
+            self.timer_fired(step, event)
+        elif isinstance(event, RerunTask):
+            self.rerun_task(step, event)
         else:
             wf_ex = self.rows.get(WF, event.execution_id)
             if wf_ex is None:
@@ -103,6 +112,9 @@ class Engine(WorkflowLifecycle, TaskLifecycle):
         if failure is not None:
             self.fail_task(step, wf_ex, task_ex, failure)
             return
+        if (task_ex.get("runtime_context") or {}).get("with_items"):
+            self.item_finished(step, wf_ex, task_ex)
+            return
         siblings = [a for a in self.rows.actions_of(task_ex["id"]) if a.get("accepted", True)]
         if any(a["state"] in states.ACTIVE for a in siblings):
             return
@@ -112,6 +124,79 @@ class Engine(WorkflowLifecycle, TaskLifecycle):
             next(a for a in reversed(siblings) if a["state"] == final)["output"]["result"])
         log.info("task completed", execution_id=wf_ex["id"], task=task_ex["name"], state=final)
         self.complete_task(step, wf_ex, task_ex, final, info)
+
+
+    def timer_fired(self, step: Step, event: TimerFired) -> None:
+        timer = self.rows.get(TIMERS, event.timer_id)
+        if timer is None:
+            return  # its task finished first
+        step.draft.delete(TIMERS, timer["id"])
+        task_ex = self.rows.get(TASKS, timer["target_id"])
+        wf_ex = self.rows.get(WF, timer["workflow_execution_id"])
+        if task_ex is None or wf_ex is None or states.is_completed(wf_ex["state"]):
+            return
+        task = self.spec_of(wf_ex).tasks[task_ex["name"]]
+        log.info("timer fired", execution_id=wf_ex["id"], task=task_ex["name"], kind=timer["kind"])
+        if timer["kind"] in ("wait-before", "retry") and task_ex["state"] == states.DELAYED:
+            try:
+                self.start_work(step, wf_ex, task_ex, task)
+            except TaskFailure as failure:
+                self.fail_task(step, wf_ex, self.rows.get(TASKS, task_ex["id"]), failure)
+        elif timer["kind"] == "wait-after" and task_ex["state"] == states.DELAYED:
+            payload = timer.get("payload") or {}
+            self.complete_task(step, wf_ex, task_ex, payload.get("state", states.SUCCESS), payload.get("state_info"),
+                               after_wait=True)
+        elif timer["kind"] == "timeout" and task_ex["state"] in (states.RUNNING, states.DELAYED):
+            seconds = (timer.get("payload") or {}).get("seconds")
+            self.abandon_task_work(step, task_ex, f"Task timed out [timeout(s)={seconds}].")
+            self.complete_task(step, wf_ex, self.rows.get(TASKS, task_ex["id"]), states.ERROR,
+                               f"Task timed out [timeout(s)={seconds}].")
+        self.check_completion(step, self.rows.get(WF, wf_ex["id"]))
+
+    def rerun_task(self, step: Step, event: RerunTask) -> None:
+        """Run a failed task again; the workflow (and its ancestors) go back to RUNNING."""
+        task_ex = self.rows.get(TASKS, event.task_execution_id)
+        if task_ex is None:
+            raise NotFoundError(f"Task execution not found [id={event.task_execution_id}]")
+        if task_ex["state"] != states.ERROR:
+            raise StateConflict(f"The current task execution must be in ERROR for rerun; it is {task_ex['state']}.")
+        wf_ex = self.rows.get(WF, task_ex["workflow_execution_id"])
+        if wf_ex["state"] == states.PAUSED:
+            return  # as in Mistral: a rerun while paused is ignored
+        task = self.spec_of(wf_ex).tasks[task_ex["name"]]
+        if not event.reset and task.with_items is None:
+            raise InvalidWorkflowInput("Only with-items task has the option to not reset.")
+        self.reopen(step, wf_ex)
+        if event.env:
+            params = dict(wf_ex.get("params") or {})
+            params["env"] = {**(params.get("env") or {}), **event.env}
+            step.draft.update(WF, wf_ex["id"], params=params)
+        wf_ex = self.rows.get(WF, wf_ex["id"])
+        runtime = {k: v for k, v in (task_ex.get("runtime_context") or {}).items()
+                   if k not in ("retry_task_policy", "has_next")}
+        task_ex = step.draft.update(TASKS, task_ex["id"], state=states.RUNNING, state_info=None, finished_at=None,
+                                    processed=False, error_handled=False, published={}, runtime_context=runtime,
+                                    started_at=step.now)
+        log.info("task rerun", execution_id=wf_ex["id"], task=task_ex["name"], reset=event.reset)
+        try:
+            if task.with_items is not None and not event.reset:
+                self.unaccept_items(step, task_ex, only_failed=True)
+                self.start_next_items(step, wf_ex, task_ex, task)
+            else:
+                self.unaccept_items(step, task_ex)
+                self.start_work(step, wf_ex, task_ex, task)
+        except TaskFailure as failure:
+            self.fail_task(step, wf_ex, self.rows.get(TASKS, task_ex["id"]), failure)
+        self.check_completion(step, self.rows.get(WF, wf_ex["id"]))
+
+    def abandon_task_work(self, step: Step, task_ex: dict[str, Any], reason: str) -> None:
+        """Running actions and sub-workflows of a task that gave up: cancelled, their late results ignored."""
+        for action_ex in self.rows.actions_of(task_ex["id"]):
+            if action_ex["state"] in states.ACTIVE:
+                step.draft.update(ACTIONS, action_ex["id"], state=states.CANCELLED, state_info=reason)
+        for child in self.rows.subworkflows_of(task_ex["id"]):
+            if child["state"] in states.ACTIVE:
+                self.finish_workflow(step, child, states.CANCELLED, reason, notify_parent=False)
 
 
 def _error_text(result: Any) -> str:

@@ -46,4 +46,18 @@ class StopWorkflow:
     state_info: str | None = None
 
 
-Event = StartWorkflow | ActionFinished | PauseWorkflow | ResumeWorkflow | StopWorkflow
+@dataclass(frozen=True)
+class TimerFired:
+    timer_id: str
+
+
+@dataclass(frozen=True)
+class RerunTask:
+    """Run a failed task again; `reset` false keeps the successful items of a with-items task."""
+
+    task_execution_id: str
+    reset: bool = True
+    env: dict[str, Any] | None = None
+
+
+Event = StartWorkflow | ActionFinished | PauseWorkflow | ResumeWorkflow | StopWorkflow | TimerFired | RerunTask

@@ -21,7 +21,8 @@ ACTIONS = "action_executions"
 WF_DEFS = "workflow_definitions"
 ACTION_DEFS = "action_definitions"
 ENVIRONMENTS = "environments"
-TABLES = (WF, TASKS, ACTIONS, WF_DEFS, ACTION_DEFS, ENVIRONMENTS)
+TIMERS = "timers"
+TABLES = (WF, TASKS, ACTIONS, WF_DEFS, ACTION_DEFS, ENVIRONMENTS, TIMERS)
 
 # Secondary indexes: table → (column, index name). Children are listed in creation order.
 INDEXES = {
@@ -86,9 +87,10 @@ class Rows:
                 r["id"] for r in list(rows.values())
                 if all(r.get(k) == v or (isinstance(v, list) and r.get(k) in v) for k, v in command["where"].items())
             ]
+            before = dict(rows[targets[0]]) if len(targets) == 1 and targets[0] in rows else None
             for row_id in targets:
                 self._forget(table, row_id)
-            return None
+            return before
         raise ValueError(f"unknown command op {op!r}")
 
     def apply_all(self, commands: Iterable[Command]) -> None:
@@ -104,6 +106,15 @@ class Rows:
                 siblings.remove(row_id)
                 if not siblings:
                     del self._children[table][parent]
+
+    def restore(self, table: str, row: dict[str, Any]) -> None:
+        """Put back a row as it was (undoing a step), in place so that its position in indexes stays."""
+        current = self.tables[table].get(row["id"])
+        if current is None:
+            self.apply(cmd.insert(table, row))
+        else:
+            current.clear()
+            current.update(row)
 
     def load(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
         """Bring rows read from SQLite into memory (at start, or when an execution is needed)."""
@@ -138,6 +149,9 @@ class Draft:
         self._record(cmd.update(table, row_id, values))
         return self.rows.get(table, row_id)  # type: ignore[return-value]
 
+    def delete(self, table: str, row_id: str) -> None:
+        self._record(cmd.delete(table, row_id))
+
     def _record(self, command: Command) -> None:
         before = self.rows.apply(command)
         self.commands.append(command)
@@ -148,7 +162,7 @@ class Draft:
         for command, before in reversed(self._undo):
             if command["op"] == "insert":
                 self.rows.evict(command["table"], command["row"]["id"])
-            elif command["op"] == "update" and before is not None:
-                self.rows.tables[command["table"]][command["id"]] = before
+            elif command["op"] in ("update", "delete") and before is not None:
+                self.rows.restore(command["table"], before)
         self.commands.clear()
         self._undo.clear()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from mistral_lite.engine import states
+from mistral_lite.engine import policies, states, timers
 from mistral_lite.engine.actions import ActionCatalog, start_action
 from mistral_lite.engine.data_flow import merge, outbound
 from mistral_lite.engine.errors import TaskFailure
-from mistral_lite.engine.rows import TASKS, WF
+from mistral_lite.engine.rows import ACTIONS, TASKS, TIMERS, WF
 from mistral_lite.engine.step import Step
 from mistral_lite.engine.transitions import Fired, Plan, arrange, candidate_clauses, publish_blocks
 from mistral_lite.lang.specs import TaskSpec, Target, WorkflowSpec
@@ -17,31 +17,25 @@ from mistral_lite.node import DEFAULT_PROJECT
 
 
 class TaskLifecycle:
-    """Mixed into Engine; relies on its workflow methods (start_subworkflow, check_completion, ...)."""
+    """Mixed into Engine; relies on its workflow, join, with-items and reverse methods."""
 
     catalog: ActionCatalog
 
     # -- start ---------------------------------------------------------------
-    def run_task(self, step: Step, wf_ex: dict[str, Any], task: TaskSpec, inbound: Mapping[str, Any],
-                 triggered_by: dict[str, str] | None = None) -> dict[str, Any] | None:
-        """Create a task execution and start its action or sub-workflow."""
-        if states.is_completed(wf_ex["state"]):
-            return None
-        if wf_ex["state"] == states.PAUSED:
-            self.add_to_backlog(step, wf_ex, task.name, inbound, triggered_by)
-            return None
-        spec = self.spec_of(wf_ex)
-        task_ex = step.draft.insert(TASKS, {
+    def new_task_execution(self, step: Step, wf_ex: dict[str, Any], task: TaskSpec, inbound: Mapping[str, Any],
+                           triggered_by: dict[str, str] | None, state: str,
+                           state_info: str | None = None) -> dict[str, Any]:
+        return step.draft.insert(TASKS, {
             "id": step.draft.new_id(),
             "name": task.name,
             "workflow_execution_id": wf_ex["id"],
             "workflow_name": wf_ex["workflow_name"],
             "workflow_namespace": wf_ex.get("workflow_namespace") or "",
             "workflow_id": wf_ex.get("workflow_id"),
-            "spec": (wf_ex.get("spec") or {}).get("tasks", {}).get(task.name) if spec else None,
+            "spec": (wf_ex.get("spec") or {}).get("tasks", {}).get(task.name),
             "type": task.kind,
-            "state": states.RUNNING,
-            "state_info": None,
+            "state": state,
+            "state_info": state_info,
             "tags": list(task.tags) or None,
             "runtime_context": {"triggered_by": [triggered_by] if triggered_by else []},
             "in_context": dict(inbound),
@@ -51,26 +45,71 @@ class TaskLifecycle:
             "project_id": DEFAULT_PROJECT,
             "created_at": step.now,
             "updated_at": step.now,
-            "started_at": step.now,
+            "started_at": step.now if state == states.RUNNING else None,
             "finished_at": None,
         })
-        try:
-            self._dispatch(step, wf_ex, task_ex, task)
-        except TaskFailure as failure:
-            self.fail_task(step, wf_ex, task_ex, failure)
+
+    def run_task(self, step: Step, wf_ex: dict[str, Any], task: TaskSpec, inbound: Mapping[str, Any],
+                 triggered_by: dict[str, str] | None = None) -> dict[str, Any] | None:
+        """A transition (or the start) reaches a task: create its execution and begin it."""
+        if states.is_completed(wf_ex["state"]):
+            return None
+        if task.join is not None:
+            return self.arrive_at_join(step, wf_ex, task, inbound, triggered_by)
+        if wf_ex["state"] == states.PAUSED:
+            self.add_to_backlog(step, wf_ex, task.name, inbound, triggered_by)
+            return None
+        task_ex = self.new_task_execution(step, wf_ex, task, inbound, triggered_by, states.RUNNING)
+        self.begin_task(step, wf_ex, task_ex, task)
         return task_ex
 
-    def _dispatch(self, step: Step, wf_ex: dict[str, Any], task_ex: dict[str, Any], task: TaskSpec) -> None:
-        inbound = task_ex["in_context"]
-        params = step.evaluate(task.input, wf_ex, inbound=inbound, task_ex=task_ex, what=f"the input of task {task.name}")
+    def begin_task(self, step: Step, wf_ex: dict[str, Any], task_ex: dict[str, Any], task: TaskSpec,
+                   before_policies: bool = True) -> None:
+        """Apply pause-before and wait-before, then start the work; a failure here fails the task."""
+        try:
+            if before_policies:
+                if policies.flag(step, wf_ex, task_ex, task.policies.pause_before, "pause-before"):
+                    step.draft.update(TASKS, task_ex["id"], state=states.IDLE,
+                                      state_info="Set by 'pause-before' policy")
+                    self.pause_workflow(step, step.rows.get(WF, wf_ex["id"]))
+                    return
+                delay = policies.count(step, wf_ex, task_ex, task.policies.wait_before, "wait-before")
+                if delay:
+                    task_ex = step.draft.update(TASKS, task_ex["id"], state=states.DELAYED,
+                                                state_info=f"Delayed by 'wait-before' policy [delay={delay}]")
+                    timers.arm(step, "wait-before", task_ex, delay)
+                    return
+            self.start_work(step, wf_ex, task_ex, task)
+        except TaskFailure as failure:
+            self.fail_task(step, step.rows.get(WF, wf_ex["id"]), step.rows.get(TASKS, task_ex["id"]), failure)
+
+    def start_work(self, step: Step, wf_ex: dict[str, Any], task_ex: dict[str, Any], task: TaskSpec) -> None:
+        """Run the task's action, sub-workflow or items (raises TaskFailure)."""
+        if task_ex["state"] != states.RUNNING:
+            task_ex = step.draft.update(TASKS, task_ex["id"], state=states.RUNNING, state_info=None,
+                                        started_at=task_ex.get("started_at") or step.now)
+        timeout = policies.count(step, wf_ex, task_ex, task.policies.timeout, "timeout")
+        if timeout and not _has_timer(step, task_ex, "timeout"):
+            timers.arm(step, "timeout", task_ex, timeout, {"seconds": timeout})
+        if task.with_items is not None:
+            self.start_items(step, wf_ex, task_ex, task)
+        else:
+            self.start_item(step, wf_ex, task_ex, task, None, {})
+
+    def start_item(self, step: Step, wf_ex: dict[str, Any], task_ex: dict[str, Any], task: TaskSpec,
+                   index: int | None, item: Mapping[str, Any]) -> None:
+        """One action execution or sub-workflow for the task (one per item with with-items)."""
+        params = step.evaluate(task.input, wf_ex, inbound=task_ex["in_context"], extra=item, task_ex=task_ex,
+                               what=f"the input of task {task.name}")
         if not isinstance(params, dict):
             raise TaskFailure(f"Wrong dynamic input for task {task.name}: expected a mapping, got {params!r}")
+        timeout = policies.count(step, wf_ex, task_ex, task.policies.timeout, "timeout") or None
         if task.workflow is not None:
             name = self._name(step, wf_ex, task_ex, task.workflow, "workflow")
-            self.start_subworkflow(step, wf_ex, task_ex, name, params)
+            self.start_subworkflow(step, wf_ex, task_ex, name, params, index)
         else:
             name = self._name(step, wf_ex, task_ex, task.action_name, "action")
-            start_action(step, self.catalog, wf_ex, task_ex, task, name, params)
+            start_action(step, self.catalog, wf_ex, task_ex, task, name, params, index or 0, timeout)
 
     def _name(self, step: Step, wf_ex, task_ex, name: str, what: str) -> str:
         if not is_expression(name):
@@ -93,28 +132,94 @@ class TaskLifecycle:
 
     # -- completion ----------------------------------------------------------
     def complete_task(self, step: Step, wf_ex: dict[str, Any], task_ex: dict[str, Any], state: str,
-                      state_info: str | None) -> None:
-        """Record the outcome, publish, and follow the transitions that fire."""
+                      state_info: str | None, *, after_wait: bool = False, check: bool = True) -> None:
+        """Record the outcome, publish, apply fail-on, retry and wait-after, then follow the transitions."""
         if states.is_completed(task_ex["state"]) and task_ex.get("processed"):
             return
         task = self.spec_of(wf_ex).tasks[task_ex["name"]]
         task_ex = step.draft.update(TASKS, task_ex["id"], state=state, state_info=state_info, finished_at=step.now)
         try:
             published = self._publish(step, wf_ex, task_ex, task, state)
+            if state == states.SUCCESS and policies.flag(step, wf_ex, task_ex, task.policies.fail_on, "fail-on"):
+                state, state_info = states.ERROR, "Failed by 'fail-on' policy"
+                task_ex = step.draft.update(TASKS, task_ex["id"], state=state, state_info=state_info)
+            if not after_wait and self._delayed_after(step, wf_ex, task_ex, task, state, state_info, published):
+                return
+            if not policies.flag(step, wf_ex, task_ex, task.keep_result, "keep-result"):
+                self._forget_results(step, task_ex)
             fired = self._fired(step, wf_ex, task_ex, task, state, published)
         except TaskFailure as failure:
-            self.fail_task(step, wf_ex, task_ex, failure)
+            self.fail_task(step, step.rows.get(WF, wf_ex["id"]), step.rows.get(TASKS, task_ex["id"]), failure)
             return
+        timers.disarm_task(step, task_ex)
         error_handled = state == states.ERROR and any(f.handles_error for f in fired)
         plan = arrange(fired)
         # A task that starts no other task ends a branch: its context goes into the workflow output.
-        has_next = plan.starts_tasks()
         step.draft.update(
             TASKS, task_ex["id"], processed=True, error_handled=error_handled,
-            runtime_context={**(task_ex.get("runtime_context") or {}), "has_next": has_next},
+            runtime_context={**(task_ex.get("runtime_context") or {}), "has_next": plan.starts_tasks()},
         )
-        self._follow(step, wf_ex, step.rows.get(TASKS, task_ex["id"]), plan)
-        self.check_completion(step, step.rows.get(WF, wf_ex["id"]))
+        wf_now = step.rows.get(WF, wf_ex["id"])
+        if self.spec_of(wf_ex).type == "reverse":
+            if state == states.SUCCESS:
+                self.run_ready_reverse(step, wf_now)
+        else:
+            self._follow(step, wf_now, step.rows.get(TASKS, task_ex["id"]), plan)
+        if check:
+            self.check_completion(step, step.rows.get(WF, wf_ex["id"]))
+
+    def _delayed_after(self, step: Step, wf_ex, task_ex, task: TaskSpec, state: str, state_info: str | None,
+                       published: Mapping[str, Any]) -> bool:
+        """retry, then wait-after: True when the task goes DELAYED instead of completing now."""
+        delay = self._retry_delay(step, wf_ex, task_ex, task, state, published)
+        if delay is not None:
+            self._retry(step, wf_ex, task_ex, task, delay)
+            return True
+        wait = policies.count(step, wf_ex, task_ex, task.policies.wait_after, "wait-after")
+        if wait:
+            task_ex = step.draft.update(TASKS, task_ex["id"], state=states.DELAYED,
+                                        state_info=f"Delayed by 'wait-after' policy [delay={wait}]")
+            timers.arm(step, "wait-after", task_ex, wait, {"state": state, "state_info": state_info})
+            return True
+        return False
+
+    def _retry_delay(self, step: Step, wf_ex, task_ex, task: TaskSpec, state: str,
+                     published: Mapping[str, Any]) -> int | None:
+        """Mistral's rule: retry while attempts remain, unless success without continue-on,
+        continue-on false (even on error), or break-on true on error."""
+        retry = task.policies.retry
+        if retry is None or state == states.CANCELLED:
+            return None
+        done = _retry_no(task_ex)
+        if done >= policies.count(step, wf_ex, task_ex, retry.count, "retry count"):
+            return None
+        if retry.continue_on is None and state == states.SUCCESS:
+            return None
+        if retry.continue_on is not None and not policies.flag(step, wf_ex, task_ex, retry.continue_on,
+                                                              "retry continue-on", extra=published):
+            return None
+        if state == states.ERROR and retry.break_on is not None and policies.flag(
+                step, wf_ex, task_ex, retry.break_on, "retry break-on", extra=published):
+            return None
+        return policies.count(step, wf_ex, task_ex, retry.delay, "retry delay")
+
+    def _retry(self, step: Step, wf_ex, task_ex, task: TaskSpec, delay: int) -> None:
+        self.unaccept_items(step, task_ex)
+        runtime = {**(task_ex.get("runtime_context") or {}),
+                   "retry_task_policy": {"retry_no": _retry_no(task_ex) + 1}}
+        # The next attempt sees what this one published (a polling task counts its own attempts).
+        task_ex = step.draft.update(TASKS, task_ex["id"], state=states.DELAYED, runtime_context=runtime,
+                                    state_info=f"Delayed by 'retry' policy [delay={delay}]", finished_at=None,
+                                    in_context=outbound(task_ex))
+        if delay:
+            timers.arm(step, "retry", task_ex, delay)
+        else:
+            self.start_work(step, wf_ex, task_ex, task)
+
+    def _forget_results(self, step: Step, task_ex: Mapping[str, Any]) -> None:
+        """keep-result: false — outputs are dropped once published (task().result is empty later)."""
+        for action_ex in step.rows.actions_of(task_ex["id"]):
+            step.draft.update(ACTIONS, action_ex["id"], output=None)
 
     def _publish(self, step: Step, wf_ex, task_ex, task: TaskSpec, state: str) -> dict[str, Any]:
         branch, global_ = publish_blocks(task, state)
@@ -172,3 +277,11 @@ class TaskLifecycle:
     def task_spec(self, wf_ex, name: str) -> TaskSpec:
         spec: WorkflowSpec = self.spec_of(wf_ex)
         return spec.tasks[name]
+
+
+def _retry_no(task_ex: Mapping[str, Any]) -> int:
+    return ((task_ex.get("runtime_context") or {}).get("retry_task_policy") or {}).get("retry_no", 0)
+
+
+def _has_timer(step: Step, task_ex: Mapping[str, Any], kind: str) -> bool:
+    return any(t["target_id"] == task_ex["id"] and t["kind"] == kind for t in step.rows.tables[TIMERS].values())

@@ -7,7 +7,8 @@ from typing import Any, Mapping
 from mistral_lite.engine import states
 from mistral_lite.engine.data_flow import env_of, merge_all, outbound
 from mistral_lite.engine.errors import InvalidWorkflowInput, NotFoundError, StateConflict, TaskFailure
-from mistral_lite.engine.rows import ACTIONS, ENVIRONMENTS, TASKS, WF, WF_DEFS
+from mistral_lite.engine.reverse import target_of
+from mistral_lite.engine.rows import ACTIONS, ENVIRONMENTS, TASKS, TIMERS, WF, WF_DEFS
 from mistral_lite.engine.step import Step
 from mistral_lite.expr import ExpressionError, PlainView, evaluate
 from mistral_lite.lang.documents import workflow_spec
@@ -35,9 +36,11 @@ class WorkflowLifecycle:
     # -- start ---------------------------------------------------------------
     def start_workflow(self, step: Step, execution_id: str, definition: Mapping[str, Any], supplied: dict[str, Any],
                        params: dict[str, Any], description: str = "",
-                       parent_task: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                       parent_task: Mapping[str, Any] | None = None, index: int | None = None) -> dict[str, Any]:
         spec = workflow_spec(definition["name"], definition["spec"])
         wf_input = self._check_input(spec, supplied)
+        if spec.type == "reverse":
+            target_of(spec, params)
         params = {**params, "namespace": definition.get("namespace") or ""}
         params["env"] = self._environment(step, params)
         parent_wf = step.rows.get(WF, parent_task["workflow_execution_id"]) if parent_task else None
@@ -55,7 +58,7 @@ class WorkflowLifecycle:
             "output": {},
             "params": params,
             "context": {},
-            "runtime_context": {},
+            "runtime_context": {} if index is None else {"index": index, "accepted": True},
             "published_global": None,
             "task_execution_id": parent_task["id"] if parent_task else None,
             "root_execution_id": (parent_wf.get("root_execution_id") or parent_wf["id"]) if parent_wf else None,
@@ -77,6 +80,9 @@ class WorkflowLifecycle:
         return step.rows.get(WF, execution_id)
 
     def start_tasks(self, step: Step, wf_ex: dict[str, Any], spec: WorkflowSpec, params: Mapping[str, Any]) -> None:
+        if spec.type == "reverse":
+            self.start_reverse(step, wf_ex, spec)
+            return
         for name in spec.start_tasks():
             self.run_task(step, step.rows.get(WF, wf_ex["id"]), spec.tasks[name], {})
 
@@ -104,7 +110,7 @@ class WorkflowLifecycle:
             raise InvalidWorkflowInput(f"Failed to evaluate env: {e}") from None
 
     def start_subworkflow(self, step: Step, wf_ex: dict[str, Any], task_ex: dict[str, Any], name: str,
-                          supplied: dict[str, Any]) -> None:
+                          supplied: dict[str, Any], index: int | None = None) -> None:
         definition = self.find_workflow(step, wf_ex, name)
         spec = workflow_spec(definition["name"], definition["spec"])
         declared = {p.name for p in spec.input}
@@ -115,7 +121,8 @@ class WorkflowLifecycle:
         params["env"] = env_of(wf_ex)  # sub-workflows see the root's environment
         params["evaluate_env"] = False
         try:
-            self.start_workflow(step, step.draft.new_id(), definition, wf_input, params, parent_task=task_ex)
+            self.start_workflow(step, step.draft.new_id(), definition, wf_input, params, parent_task=task_ex,
+                                index=index)
         except (InvalidWorkflowInput, NotFoundError) as e:
             raise TaskFailure(e.message, force=False) from None
 
@@ -136,6 +143,10 @@ class WorkflowLifecycle:
         """A running workflow with nothing left to run ends: CANCELLED, ERROR or SUCCESS."""
         if wf_ex is None or wf_ex["state"] != states.RUNNING:
             return
+        self.refresh_joins(step, wf_ex)
+        wf_ex = step.rows.get(WF, wf_ex["id"])
+        if wf_ex["state"] != states.RUNNING:
+            return
         tasks = step.rows.tasks_of(wf_ex["id"])
         if any(t["state"] in states.ACTIVE for t in tasks) or (wf_ex.get("runtime_context") or {}).get("backlog"):
             return
@@ -149,14 +160,23 @@ class WorkflowLifecycle:
             self.finish_workflow(step, wf_ex, states.SUCCESS, None)
 
     def final_context(self, step: Step, wf_ex: Mapping[str, Any]) -> dict[str, Any]:
-        """Merge of the outbound contexts of the tasks that ended a branch (no next task)."""
+        """Merge of the outbound contexts of the tasks that ended a branch (no next task).
+
+        For a reverse workflow: the target task's outbound context.
+        """
+        spec = self.spec_of(wf_ex)
+        if spec.type == "reverse":
+            target = (wf_ex.get("params") or {}).get("task_name")
+            done = [t for t in step.rows.tasks_of(wf_ex["id"]) if t["name"] == target]
+            return outbound(done[-1]) if done else {}
         ends = [
             t for t in step.rows.tasks_of(wf_ex["id"])
             if states.is_completed(t["state"]) and not (t.get("runtime_context") or {}).get("has_next")
         ]
         return merge_all(outbound(t) for t in ends)
 
-    def finish_workflow(self, step: Step, wf_ex: dict[str, Any], state: str, state_info: str | None) -> None:
+    def finish_workflow(self, step: Step, wf_ex: dict[str, Any], state: str, state_info: str | None,
+                        notify_parent: bool = True) -> None:
         if states.is_completed(wf_ex["state"]):
             return
         spec = self.spec_of(wf_ex)
@@ -167,7 +187,9 @@ class WorkflowLifecycle:
         wf_ex = step.draft.update(WF, wf_ex["id"], state=state, state_info=state_info, output=output,
                                   finished_at=step.now)
         self._abandon_active(step, wf_ex, state)
-        parent_task = step.rows.get(TASKS, wf_ex.get("task_execution_id"))
+        for timer in [t for t in step.rows.tables[TIMERS].values() if t["workflow_execution_id"] == wf_ex["id"]]:
+            step.draft.delete(TIMERS, timer["id"])
+        parent_task = step.rows.get(TASKS, wf_ex.get("task_execution_id")) if notify_parent else None
         if parent_task is not None and not states.is_completed(parent_task["state"]):
             parent_wf = step.rows.get(WF, parent_task["workflow_execution_id"])
             if parent_wf is not None:
@@ -176,6 +198,9 @@ class WorkflowLifecycle:
     def child_finished(self, step: Step, parent_wf: dict[str, Any], parent_task: dict[str, Any],
                        child: Mapping[str, Any]) -> None:
         """A sub-workflow ended: its parent task ends the same way, with the child's output as result."""
+        if (parent_task.get("runtime_context") or {}).get("with_items"):
+            self.item_finished(step, parent_wf, parent_task)
+            return
         if any(c["state"] in states.ACTIVE for c in step.rows.subworkflows_of(parent_task["id"])):
             return
         info = child.get("state_info") if child["state"] != states.SUCCESS else None
@@ -244,10 +269,24 @@ class WorkflowLifecycle:
             if child["state"] == states.PAUSED:
                 self.resume_workflow(step, child)
         spec = self.spec_of(wf_ex)
+        for task_ex in [t for t in step.rows.tasks_of(wf_ex["id"]) if t["state"] == states.IDLE]:
+            # Held by pause-before: it starts now, without applying its before-start policies again.
+            self.begin_task(step, step.rows.get(WF, wf_ex["id"]), task_ex, spec.tasks[task_ex["name"]],
+                            before_policies=False)
         for item in backlog:
             self.run_task(step, step.rows.get(WF, wf_ex["id"]), spec.tasks[item["task"]], item["inbound"],
                           item.get("triggered_by"))
         self.check_completion(step, step.rows.get(WF, wf_ex["id"]))
+
+    def reopen(self, step: Step, wf_ex: dict[str, Any]) -> None:
+        """A rerun brings a finished workflow, and every ancestor with its parent task, back to RUNNING."""
+        if wf_ex["state"] != states.RUNNING:
+            step.draft.update(WF, wf_ex["id"], state=states.RUNNING, state_info=None, output={}, finished_at=None)
+        parent_task = step.rows.get(TASKS, wf_ex.get("task_execution_id"))
+        if parent_task is not None and parent_task["state"] != states.RUNNING:
+            step.draft.update(TASKS, parent_task["id"], state=states.RUNNING, state_info=None, finished_at=None,
+                              processed=False, error_handled=False)
+            self.reopen(step, step.rows.get(WF, parent_task["workflow_execution_id"]))
 
     def stop_workflow(self, step: Step, wf_ex: dict[str, Any], state: str, state_info: str | None) -> None:
         if states.is_completed(wf_ex["state"]):

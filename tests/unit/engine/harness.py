@@ -12,9 +12,9 @@ from typing import Any, Callable, Mapping
 
 from mistral_lite.actions.system import SYSTEM_ACTIONS
 from mistral_lite.engine import states
-from mistral_lite.engine.effects import RunAction
+from mistral_lite.engine.effects import ArmTimer, RunAction
 from mistral_lite.engine.engine import Engine
-from mistral_lite.engine.events import ActionFinished, Event, StartWorkflow
+from mistral_lite.engine.events import ActionFinished, Event, StartWorkflow, TimerFired
 from mistral_lite.engine.rows import TASKS, WF, WF_DEFS, ACTION_DEFS, Rows
 from mistral_lite.lang.documents import parse_actions, parse_workflows
 from mistral_lite.lang.inputs import signature
@@ -62,6 +62,8 @@ class Harness:
         self.clock = (f"2026-01-01 00:{n // 60:02d}:{n % 60:02d}.000000" for n in itertools.count())
         self.commands: list[dict[str, Any]] = []
         self.pending: deque[RunAction] = deque()
+        self.timers: list[ArmTimer] = []
+        self.started: list[RunAction] = []
         self.outcomes: Callable[[RunAction], tuple[str, Any] | None] = default_outcome
         for n, text in enumerate(documents):
             for source in parse_workflows(text):
@@ -77,7 +79,12 @@ class Harness:
     def send(self, event: Event):
         result = self.engine.step(event, self.ids, next(self.clock))
         self.commands.extend(result.commands)
-        self.pending.extend(result.effects)
+        for effect in result.effects:
+            if isinstance(effect, ArmTimer):
+                self.timers.append(effect)
+            else:
+                self.pending.append(effect)
+                self.started.append(effect)
         return result
 
     def start(self, workflow: str, input: dict | None = None, params: dict | None = None, run: bool = True) -> str:
@@ -86,6 +93,21 @@ class Harness:
         if run:
             self.run()
         return execution_id
+
+    def fire_timers(self) -> int:
+        """Fire every armed timer, earliest first (time is not simulated: all are due)."""
+        due, self.timers = sorted(self.timers, key=lambda t: t.due_at), []
+        for timer in due:
+            self.send(TimerFired(timer.timer_id))
+        return len(due)
+
+    def settle(self, limit: int = 1000) -> None:
+        """Run actions and fire timers until nothing is left to do."""
+        for _ in range(limit):
+            self.run()
+            if not self.fire_timers():
+                return
+        raise AssertionError("the workflow did not settle")
 
     def run(self, limit: int = 10_000) -> None:
         """Answer pending actions until none is left (async ones stay RUNNING)."""

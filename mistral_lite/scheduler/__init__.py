@@ -1,0 +1,1 @@
+"""Time-driven shells: durable engine timers (and, later, cron triggers)."""
