@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mistral_lite.api import action_executions, actions, executions, middleware, root, tasks, workbooks, workflows
+from mistral_lite.api import (
+    action_executions,
+    actions,
+    environments,
+    executions,
+    middleware,
+    reports,
+    root,
+    tasks,
+    workbooks,
+    workflows,
+)
 from mistral_lite.api.context import NODE, RUNNER
 from mistral_lite.node import Node
 
@@ -18,6 +29,6 @@ def make_app(node: Node, runner: object) -> web.Application:
     )
     app[NODE] = node
     app[RUNNER] = runner
-    for module in (root, workflows, workbooks, actions, executions, tasks, action_executions):
+    for module in (root, workflows, workbooks, actions, environments, executions, reports, tasks, action_executions):
         app.add_routes(module.routes())
     return app

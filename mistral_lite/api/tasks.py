@@ -7,11 +7,11 @@ from typing import Any
 from aiohttp import web
 
 from mistral_lite.api import listing
-from mistral_lite.api.context import node_of
-from mistral_lite.api.params import as_json_text, check_known
+from mistral_lite.api.context import node_of, runner_of
+from mistral_lite.api.params import as_json_text, check_known, json_body, json_object
 from mistral_lite.engine.results import task_result
 from mistral_lite.engine.rows import ACTIONS, TASKS, WF, Rows
-from mistral_lite.errors import NotFound
+from mistral_lite.errors import InvalidInput, NotFound
 from mistral_lite.store import queries
 from mistral_lite.store.queries import Filter
 from mistral_lite.timestamps import to_api
@@ -88,9 +88,34 @@ async def list_execution_tasks(request: web.Request) -> web.Response:
                                     filters=[Filter("workflow_execution_id", "eq", execution_id)])
 
 
+async def update_task(request: web.Request) -> web.Response:
+    """PUT /v2/tasks/{id}: rerun a failed task (`reset` false keeps a with-items task's successful items)."""
+    check_known(request, ())
+    body = await json_body(request, ("id", "state", "reset", "env", "name", "workflow_name"))
+    task_id = request.match_info["id"]
+    state = body.get("state")
+    if state == "SKIPPED":
+        raise InvalidInput("Skipping a task is not supported by mistral-lite yet; rerun it with state RUNNING")
+    if state != "RUNNING":
+        raise InvalidInput("Invalid task state. Only updating task to RUNNING or SKIPPED is supported.")
+    if body.get("reset") is None:
+        raise InvalidInput("Reset field is mandatory to rerun task.")
+    found = await node_of(request).reader.run(_with_result, task_id)
+    if found is None:
+        raise NotFound(f"Task execution not found [id={task_id}]")
+    row, _ = found
+    for key in ("name", "workflow_name"):
+        if body.get(key) and body[key] != row.get(key):
+            raise InvalidInput(f"Task {key} does not match: {body[key]!r} != {row.get(key)!r}")
+    await runner_of(request).rerun(task_id, bool(body["reset"]), json_object(body.get("env"), "env"))
+    row, result = await node_of(request).reader.run(_with_result, task_id)
+    return web.json_response(resource(row, result, with_result=True))
+
+
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/v2/tasks", list_tasks),
+        web.put("/v2/tasks/{id}", update_task),
         web.get("/v2/tasks/{id}", get_task),
         web.get("/v2/executions/{id}/tasks", list_execution_tasks),
     ]

@@ -91,3 +91,40 @@ def test_kill_9_mid_way_then_every_execution_finishes(tmp_path):
         assert stuck == []
     finally:
         again.stop()
+
+
+def test_a_retry_timer_survives_a_restart(tmp_path):
+    data = tmp_path / "data"
+    server = ServerProcess(data).start()
+    call("POST", server.url + "/workflows", text="""---
+version: '2.0'
+retrying:
+  tasks:
+    flaky:
+      action: std.fail
+      retry: {count: 1, delay: 2}
+""")
+    execution_id = call("POST", server.url + "/executions", {"workflow_name": "retrying"})["id"]
+
+    def delayed():
+        tasks = call("GET", server.url + f"/executions/{execution_id}/tasks")["tasks"]
+        return tasks and tasks[0]["state"] == "DELAYED" and tasks[0]
+
+    task = wait_until(delayed, 10, "the retry to be scheduled")
+    assert task["state_info"] == "Delayed by 'retry' policy [delay=2]"
+    assert server.kill() == -signal.SIGKILL
+
+    again = ServerProcess(data, port=server.port).start()
+    try:
+        def finished():
+            ex = call("GET", again.url + f"/executions/{execution_id}")
+            return ex["state"] in ("SUCCESS", "ERROR") and ex
+
+        ex = wait_until(finished, 20, "the retried execution to finish after the restart")
+        assert ex["state"] == "ERROR"
+        actions = call("GET", again.url + f"/tasks/{task['id']}/action_executions")["action_executions"]
+        assert len(actions) == 2  # the retry ran, after the restart
+        runtime = json.loads(call("GET", again.url + f"/tasks/{task['id']}")["runtime_context"])
+        assert runtime["retry_task_policy"] == {"retry_no": 1}
+    finally:
+        again.stop()

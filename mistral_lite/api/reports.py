@@ -1,0 +1,118 @@
+"""GET /v2/executions/{id}/report and /executions: an execution's whole tree, read from the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from mistral_lite.api.context import node_of
+from mistral_lite.api.executions import resource as execution_resource
+from mistral_lite.api.params import check_known, flag
+from mistral_lite.engine import states
+from mistral_lite.errors import InvalidInput, NotFound
+from mistral_lite.store import queries
+from mistral_lite.timestamps import to_api
+
+WF, TASKS, ACTIONS = "workflow_executions", "task_executions", "action_executions"
+COUNTED = {"running": states.RUNNING, "success": states.SUCCESS, "error": states.ERROR, "idle": states.IDLE,
+           "paused": states.PAUSED}
+
+
+def _depth(request: web.Request) -> int:
+    raw = request.query.get("max_depth", "-1")
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(f"max_depth must be an integer, got '{raw}'") from None
+
+
+def _times(row: dict[str, Any]) -> dict[str, Any]:
+    return {"created_at": to_api(row["created_at"]), "updated_at": to_api(row.get("updated_at"))}
+
+
+def _workflow_entry(conn, catalog, wf: dict[str, Any], errors_only: bool, depth: int, stats: dict[str, int]) -> dict:
+    tasks = []
+    for task in queries.find_rows(conn, catalog, TASKS, {"workflow_execution_id": wf["id"]}):
+        stats["total"] += 1
+        for key, state in COUNTED.items():
+            stats[key] += task["state"] == state
+        if errors_only and task["state"] != states.ERROR:
+            continue
+        entry = {"id": task["id"], "name": task["name"], "state": task["state"],
+                 "state_info": task.get("state_info"), **_times(task)}
+        retries = ((task.get("runtime_context") or {}).get("retry_task_policy") or {}).get("retry_no")
+        if retries:
+            entry["retry_count"] = retries
+        entry["action_executions"] = [
+            {"id": a["id"], "name": a["name"], "state": a["state"], "state_info": a.get("state_info"),
+             "accepted": bool(a.get("accepted")), "last_heartbeat": None, **_times(a)}
+            for a in queries.find_rows(conn, catalog, ACTIONS, {"task_execution_id": task["id"]})
+        ]
+        children = queries.find_rows(conn, catalog, WF, {"task_execution_id": task["id"]})
+        entry["workflow_executions"] = [
+            _workflow_entry(conn, catalog, child, errors_only, depth - 1, stats) for child in children
+        ] if depth != 0 else []
+        tasks.append(entry)
+    return {"id": wf["id"], "name": wf["workflow_name"], "state": wf["state"], "state_info": wf.get("state_info"),
+            **_times(wf), "task_executions": tasks}
+
+
+def build_report(conn, catalog, execution_id: str, errors_only: bool, max_depth: int) -> dict[str, Any] | None:
+    root = queries.get_row(conn, catalog, WF, execution_id)
+    if root is None:
+        return None
+    stats = {"total": 0, **{k: 0 for k in COUNTED}}
+    tree = _workflow_entry(conn, catalog, root, errors_only, max_depth, stats)
+    statistics = {f"{k}_tasks_count": v for k, v in stats.items()}
+    statistics["estimated_time"] = 0
+    return {"statistics": statistics, "root_workflow_execution": tree}
+
+
+async def get_report(request: web.Request) -> web.Response:
+    check_known(request, ("errors_only", "max_depth", "statistics_only"))
+    report = await node_of(request).reader.run(
+        build_report, request.match_info["id"], flag(request, "errors_only"), _depth(request))
+    if report is None:
+        raise NotFound(f"WorkflowExecution not found [id={request.match_info['id']}]")
+    if flag(request, "statistics_only"):
+        report.pop("root_workflow_execution")
+    return web.json_response(report)
+
+
+def _sub_executions(conn, catalog, execution_id: str, errors_only: bool, max_depth: int) -> list[dict] | None:
+    """The execution, then depth first every sub-workflow execution below it."""
+    root = queries.get_row(conn, catalog, WF, execution_id)
+    if root is None:
+        return None
+    found: list[dict[str, Any]] = []
+
+    def walk(wf: dict[str, Any], depth: int) -> None:
+        found.append(wf)
+        if depth == 0:
+            return
+        for task in queries.find_rows(conn, catalog, TASKS, {"workflow_execution_id": wf["id"]}):
+            if errors_only and task["state"] != states.ERROR:
+                continue
+            for child in queries.find_rows(conn, catalog, WF, {"task_execution_id": task["id"]}):
+                walk(child, depth - 1)
+
+    walk(root, max_depth)
+    return found
+
+
+async def get_sub_executions(request: web.Request) -> web.Response:
+    check_known(request, ("errors_only", "max_depth", "include_output"))
+    found = await node_of(request).reader.run(
+        _sub_executions, request.match_info["id"], flag(request, "errors_only"), _depth(request))
+    if found is None:
+        raise NotFound(f"WorkflowExecution not found [id={request.match_info['id']}]")
+    include_output = flag(request, "include_output")
+    return web.json_response({"executions": [execution_resource(e, output=include_output) for e in found]})
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/v2/executions/{id}/report", get_report),
+        web.get("/v2/executions/{id}/executions", get_sub_executions),
+    ]
