@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from mistral_lite.lang import inline
 from mistral_lite.lang.inputs import parse_inputs
-from mistral_lite.lang.place import Place, describe
+from mistral_lite.lang.place import Place
 from mistral_lite.lang.specs import ActionSpec
-from mistral_lite.lang.values import check_expressions, description, tags
+from mistral_lite.lang.values import call, check_expressions, description, tags
 
 ACTION_KEYS = ("base", "base-input", "input", "output", "description", "tags")
 
@@ -15,14 +14,7 @@ def parse_action(place: Place) -> ActionSpec:
     name = place.path[-1] if place.path else place.labels.get("action")
     place.mapping(f"action '{name}'")
     place.check_keys(ACTION_KEYS, "an ad-hoc action")
-    base_place = place.require("base", f"action '{name}'")
-    if not isinstance(base_place.value, str) or not base_place.value.strip():
-        raise base_place.error(f"base must be an action name, got {describe(base_place.value)}")
-    try:
-        base, inline_input = inline.parse(base_place.value)
-    except inline.InlineError as e:
-        raise base_place.error(f"cannot read inline parameters of '{base_place.value}': {e}") from None
-    check_expressions(base_place)
+    base, inline_input = call(place.require("base", f"action '{name}'"), "base")
     base_input = {}
     if "base-input" in place.value and place.value["base-input"] is not None:
         base_input = place.child("base-input").mapping("base-input")

@@ -125,18 +125,8 @@ def parse_workbook(text: str) -> WorkbookSource:
     root = Place(root.value, root.source, root.path, {"workbook": name})
     version = root.value["version"]
 
-    workflow_places: dict[str, Place] = {}
-    if root.value.get("workflows") is not None:
-        workflows_place = root.child("workflows")
-        workflows_place.mapping("workflows")
-        for wf_name in workflows_place.value:
-            workflow_places[wf_name] = workflows_place.child(wf_name, "workflow")
-    action_places: dict[str, Place] = {}
-    if root.value.get("actions") is not None:
-        actions_place = root.child("actions")
-        actions_place.mapping("actions")
-        for action_name in actions_place.value:
-            action_places[action_name] = actions_place.child(action_name, "action")
+    workflow_places = _items(root, "workflows", "workflow")
+    action_places = _items(root, "actions", "action")
 
     workflows: dict[str, WorkflowSpec] = {}
     for wf_name, place in workflow_places.items():
@@ -173,6 +163,15 @@ def parse_workbook(text: str) -> WorkbookSource:
             for n, p in action_places.items()
         ),
     )
+
+
+def _items(root: Place, key: str, label: str) -> dict[str, Place]:
+    """A workbook's `workflows` or `actions`: name → place of each item."""
+    if root.value.get(key) is None:
+        return {}
+    section = root.child(key)
+    section.mapping(key)
+    return {name: section.child(name, label) for name in section.value}
 
 
 def workflow_spec(name: str, raw: dict[str, Any]) -> WorkflowSpec:

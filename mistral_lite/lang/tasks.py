@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from mistral_lite.lang import inline
 from mistral_lite.lang.place import Place, describe
 from mistral_lite.lang.policies import POLICY_KEYS, merge, parse_policies
 from mistral_lite.lang.specs import Clause, Policies, TaskSpec
 from mistral_lite.lang.transitions import CLAUSE_KEYS, parse_clause
 from mistral_lite.lang.values import (
     bool_or_expression,
-    check_expressions,
+    call,
     description,
     expression_or_literal,
     is_expression,
@@ -124,14 +123,7 @@ def _callable(place: Place) -> tuple[str | None, str | None, dict[str, Any]]:
     key = "action" if "action" in value else "workflow" if "workflow" in value else None
     if key is None:
         return None, None, {}
-    where = place.child(key)
-    if not isinstance(where.value, str) or not where.value.strip():
-        raise where.error(f"{key} must be a name (with optional inline parameters), got {describe(where.value)}")
-    try:
-        name, params = inline.parse(where.value)
-    except inline.InlineError as e:
-        raise where.error(f"cannot read inline parameters of '{where.value}': {e}") from None
-    check_expressions(where)
+    name, params = call(place.child(key), key)
     return (name, None, params) if key == "action" else (None, name, params)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mistral_lite.expr import single_expression, syntax_error
+from mistral_lite.lang import inline
 from mistral_lite.lang.place import Place, describe
 
 
@@ -98,3 +99,15 @@ def description(place: Place) -> str | None:
     if place.value is not None and not isinstance(place.value, str):
         raise place.error(f"description must be a string, got {describe(place.value)}")
     return place.value
+
+
+def call(place: Place, what: str) -> tuple[str, dict[str, Any]]:
+    """`name key=value ...` (an action, workflow or base): the name and its inline parameters."""
+    if not isinstance(place.value, str) or not place.value.strip():
+        raise place.error(f"{what} must be a name (with optional inline parameters), got {describe(place.value)}")
+    try:
+        name, params = inline.parse(place.value)
+    except inline.InlineError as e:
+        raise place.error(f"cannot read inline parameters of '{place.value}': {e}") from None
+    check_expressions(place)
+    return name, params

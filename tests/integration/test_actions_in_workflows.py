@@ -14,6 +14,7 @@ from mistral_lite.config import Config
 from mistral_lite.server import RunningServer
 from tests.support.api import Api
 from tests.support.plugin import make_plugin
+from tests.support.remote import serving
 from tests.support.ports import free_port
 
 
@@ -32,12 +33,8 @@ async def remote():
 
     app = web.Application()
     app.add_routes([web.post("/orders", order), web.get("/missing", missing)])
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield f"http://127.0.0.1:{port}", seen
-    await runner.cleanup()
+    async with serving(app) as base:
+        yield base, seen
 
 
 async def test_std_http_in_a_workflow(api, remote):

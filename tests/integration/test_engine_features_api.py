@@ -8,7 +8,7 @@ import time
 import pytest
 from aiohttp import web
 
-from tests.support.ports import free_port
+from tests.support.remote import serving
 
 
 @pytest.fixture
@@ -32,12 +32,8 @@ async def remote():
 
     app = web.Application()
     app.add_routes([web.get("/work", work)])
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield f"http://127.0.0.1:{port}", state
-    await runner.cleanup()
+    async with serving(app) as base:
+        yield base, state
 
 
 async def test_join_fed_by_a_failing_branch(api):

@@ -3,19 +3,8 @@
 import json
 
 from tests.support.api import decoded
+from tests.support.workflows import HELLO
 
-HELLO = """---
-version: '2.0'
-hello:
-  input: [name, {greeting: Hello}]
-  output: {message: <% $.message %>}
-  tasks:
-    greet:
-      action: std.echo output="<% $.greeting %>, <% $.name %>"
-      publish: {message: <% task().result %>}
-      on-success: [done]
-    done: {action: std.noop}
-"""
 
 
 async def test_success_with_output_tasks_and_action_executions(api):

@@ -4,24 +4,15 @@ import json
 import subprocess
 import sys
 
-HELLO = """---
-version: '2.0'
-hello:
-  input: [name, {greeting: Hello}]
-  output: {message: <% $.message %>}
-  tasks:
-    greet:
-      action: std.echo output="<% $.greeting %>, <% $.name %>"
-      publish: {message: <% task().result %>}
-      on-success: [done]
-    done: {action: std.noop}
-broken:
+from tests.support.workflows import HELLO
+
+DOCUMENT = HELLO + """broken:
   tasks:
     boom: {action: std.fail error_data="out of coffee"}
 """
 
 
-def run(tmp_path, *args, text=HELLO):
+def run(tmp_path, *args, text=DOCUMENT):
     path = tmp_path / "wf.yaml"
     path.write_text(text)
     return subprocess.run([sys.executable, "-m", "mistral_lite", "run", str(path), *args],

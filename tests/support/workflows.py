@@ -29,3 +29,17 @@ second:
   tasks:
     b: {action: std.noop}
 """
+
+
+HELLO = """---
+version: '2.0'
+hello:
+  input: [name, {greeting: Hello}]
+  output: {message: <% $.message %>}
+  tasks:
+    greet:
+      action: std.echo output="<% $.greeting %>, <% $.name %>"
+      publish: {message: <% task().result %>}
+      on-success: [done]
+    done: {action: std.noop}
+"""
