@@ -64,10 +64,12 @@ class WithItems:
         self.start_next_items(step, wf_ex, task_ex, task)
 
     def start_next_items(self, step: Step, wf_ex: dict[str, Any], task_ex: dict[str, Any], task: TaskSpec,
-                         indexes: list[int] | None = None) -> None:
+                         indexes: list[int] | None = None, current: list[dict[str, Any]] | None = None) -> None:
         """Start items that have not started yet, keeping at most `concurrency` running."""
         info = task_ex["runtime_context"]["with_items"]
-        current = items_of(step.rows, task_ex)
+        current = items_of(step.rows, task_ex) if current is None else current
+        if len(current) >= info["count"]:
+            return  # every item has started
         started = {index_of(i) for i in current}
         running = sum(1 for i in current if i["state"] in states.ACTIVE)
         limit = info.get("concurrency") or 0
@@ -83,10 +85,13 @@ class WithItems:
     def item_finished(self, step: Step, wf_ex: dict[str, Any], task_ex: dict[str, Any]) -> None:
         """An item ended: start the next ones; when all ended, the task completes."""
         task = self.spec_of(wf_ex).tasks[task_ex["name"]]
-        self.start_next_items(step, wf_ex, task_ex, task)
         info = task_ex["runtime_context"]["with_items"]
         current = items_of(step.rows, task_ex)
-        if len(current) < info["count"] or any(i["state"] in states.ACTIVE for i in current):
+        if len(current) < info["count"]:
+            self.start_next_items(step, wf_ex, task_ex, task, current=current)
+            return
+        # Newest items are the likeliest to be still running: look at them first.
+        if any(i["state"] in states.ACTIVE for i in reversed(current)):
             return
         if any(i["state"] == states.CANCELLED for i in current):
             self.complete_task(step, wf_ex, task_ex, states.CANCELLED, "One or more items were cancelled.")

@@ -13,6 +13,8 @@ in Mistral.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 # yaql 3.2.0 uses collections.abc after a bare `import collections`; make sure
 # the submodule is loaded whatever imported first.
 import collections.abc  # noqa: F401
@@ -88,9 +90,38 @@ def syntax_error(source: str) -> str | None:
     return None
 
 
-def frozen_data(data: Mapping[str, Any]) -> Any:
-    """``data`` as yaql's immutable structures; done once per evaluate call."""
-    return yaql_utils.convert_input_data(data)
+# Frozen copies of large values, by identity. Values held by the engine are
+# never changed in place (every change makes a new object), and the cache
+# keeps the original alive, so an id cannot be reused while it is cached.
+_FROZEN: OrderedDict[int, tuple[Any, Any]] = OrderedDict()
+_FROZEN_LIMIT = 512
+_SMALL = 16
+
+
+def _frozen_value(value: Any) -> Any:
+    if not isinstance(value, (dict, list)) or len(value) <= _SMALL:
+        return yaql_utils.convert_input_data(value)
+    hit = _FROZEN.get(id(value))
+    if hit is not None and hit[0] is value:
+        _FROZEN.move_to_end(id(value))
+        return hit[1]
+    frozen = yaql_utils.convert_input_data(value)
+    _FROZEN[id(value)] = (value, frozen)
+    if len(_FROZEN) > _FROZEN_LIMIT:
+        _FROZEN.popitem(last=False)
+    return frozen
+
+
+def frozen_data(data: Any) -> Any:
+    """``data`` as yaql's immutable structures.
+
+    A context repeats the same large values from evaluation to evaluation
+    (the workflow input, the items of a with-items task), so each top-level
+    value is converted once and reused, instead of the whole context every time.
+    """
+    if not isinstance(data, dict):
+        return yaql_utils.convert_input_data(data)
+    return yaql_utils.FrozenDict({key: _frozen_value(value) for key, value in data.items()})
 
 
 def evaluate(source: str, data: Mapping[str, Any], frozen: Any, view: EngineView | None) -> Any:
