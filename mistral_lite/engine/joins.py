@@ -41,13 +41,22 @@ def reachable(spec: WorkflowSpec, sources: set[str]) -> set[str]:
     return seen
 
 
+def progressing(step: Step, wf_ex: Mapping[str, Any]) -> set[str]:
+    """Names of tasks that will still move without help: active but not waiting, or held in the backlog."""
+    running = {t["name"] for t in step.rows.tasks_of(wf_ex["id"])
+               if t["state"] in states.ACTIVE and t["state"] != states.WAITING}
+    return running | {item["task"] for item in (wf_ex.get("runtime_context") or {}).get("backlog") or []}
+
+
 def judge(step: Step, wf_ex: Mapping[str, Any], spec: WorkflowSpec, join_ex: Mapping[str, Any],
-          task: TaskSpec) -> Verdict:
+          task: TaskSpec, hopeful: bool) -> Verdict:
+    """hopeful: other waiting joins count as routes that may still open (they may still run)."""
     tasks = step.rows.tasks_of(wf_ex["id"])
     triggers = {t.get("task_id") for t in (join_ex.get("runtime_context") or {}).get("triggered_by") or []}
-    running = {t["name"] for t in tasks if t["state"] in states.ACTIVE and t["state"] != states.WAITING}
-    backlog = {item["task"] for item in (wf_ex.get("runtime_context") or {}).get("backlog") or []}
-    may_still_run = reachable(spec, running | backlog) | backlog
+    sources = progressing(step, wf_ex)
+    if hopeful:
+        sources |= {t["name"] for t in tasks if t["state"] == states.WAITING and t["id"] != join_ex["id"]}
+    may_still_run = reachable(spec, sources) | sources
     inbound = spec.inbound(task.name)
     satisfied: list[dict[str, Any]] = []
     failed: list[str] = []
@@ -56,7 +65,8 @@ def judge(step: Step, wf_ex: Mapping[str, Any], spec: WorkflowSpec, join_ex: Map
         fired = [t for t in executions if t["id"] in triggers]
         if fired:
             satisfied.append(fired[-1])
-        elif any(t["state"] in states.ACTIVE for t in executions) or name in may_still_run:
+        elif any(t["state"] in states.ACTIVE and t["state"] != states.WAITING for t in executions) \
+                or name in may_still_run:
             continue
         else:
             failed.append(name)
@@ -85,30 +95,43 @@ class Joins:
         return self.new_task_execution(step, wf_ex, task, {}, triggered_by, states.WAITING, "Task is waiting.")
 
     def refresh_joins(self, step: Step, wf_ex: dict[str, Any]) -> None:
-        """Decide every waiting join that can be decided now (one decision may enable another)."""
+        """Decide every waiting join that can be decided now (one decision may enable another).
+
+        Other waiting joins count as routes that may still open; only when
+        nothing else can move any more are they given up on, so joins behind
+        joins neither fail too early nor wait for ever.
+        """
         spec = self.spec_of(wf_ex)
-        for _ in range(len(spec.tasks) + 1):
-            changed = False
-            for join_ex in [t for t in step.rows.tasks_of(wf_ex["id"]) if t["state"] == states.WAITING]:
-                current = step.rows.get(TASKS, join_ex["id"])
-                wf_now = step.rows.get(WF_TABLE, wf_ex["id"])
-                if current["state"] != states.WAITING or wf_now["state"] != states.RUNNING:
-                    continue
-                task = spec.tasks[current["name"]]
-                verdict = judge(step, wf_now, spec, current, task)
-                if verdict.decision == "run":
-                    context = merge_all(outbound(t) for t in verdict.satisfied)
-                    current = step.draft.update(TASKS, current["id"], state=states.RUNNING, state_info=None,
-                                                in_context=context, started_at=step.now)
-                    self.begin_task(step, wf_now, current, task)
-                    changed = True
-                elif verdict.decision == "error":
-                    step.draft.update(TASKS, current["id"], started_at=step.now)
-                    self.complete_task(step, wf_now, current, states.ERROR,
-                                       f"Failed by tasks: {list(verdict.failed)}", check=False)
-                    changed = True
-            if not changed:
+        for _ in range(2 * len(spec.tasks) + 2):
+            if self._decide_joins(step, wf_ex, spec, hopeful=True):
+                continue
+            if progressing(step, step.rows.get(WF_TABLE, wf_ex["id"])):
+                return  # something still moves: the undecided joins wait for it
+            if not self._decide_joins(step, wf_ex, spec, hopeful=False):
                 return
+
+    def _decide_joins(self, step: Step, wf_ex: dict[str, Any], spec: WorkflowSpec, hopeful: bool) -> bool:
+        """Run or fail the waiting joins that can be decided; True if any was."""
+        changed = False
+        for join_ex in [t for t in step.rows.tasks_of(wf_ex["id"]) if t["state"] == states.WAITING]:
+            current = step.rows.get(TASKS, join_ex["id"])
+            wf_now = step.rows.get(WF_TABLE, wf_ex["id"])
+            if current["state"] != states.WAITING or wf_now["state"] != states.RUNNING:
+                continue
+            task = spec.tasks[current["name"]]
+            verdict = judge(step, wf_now, spec, current, task, hopeful)
+            if verdict.decision == "run":
+                context = merge_all(outbound(t) for t in verdict.satisfied)
+                current = step.draft.update(TASKS, current["id"], state=states.RUNNING, state_info=None,
+                                            in_context=context, started_at=step.now)
+                self.begin_task(step, wf_now, current, task)
+                changed = True
+            elif verdict.decision == "error":
+                step.draft.update(TASKS, current["id"], started_at=step.now)
+                self.complete_task(step, wf_now, current, states.ERROR,
+                                   f"Failed by tasks: {list(verdict.failed)}", check=False)
+                changed = True
+        return changed
 
 
 WF_TABLE = "workflow_executions"

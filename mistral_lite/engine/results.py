@@ -14,7 +14,9 @@ def action_result(action_ex: Mapping[str, Any]) -> Any:
 def task_result(rows: Rows, task_ex: Mapping[str, Any]) -> Any:
     """The action's result (or error payload), the sub-workflow's output, or a list for with-items."""
     if task_ex.get("type") == "WORKFLOW":
-        children = rows.subworkflows_of(task_ex["id"])
+        # Earlier attempts (retry, rerun) no longer count, as for actions.
+        children = [c for c in rows.subworkflows_of(task_ex["id"])
+                    if (c.get("runtime_context") or {}).get("accepted", True)]
         if (task_ex.get("runtime_context") or {}).get("with_items"):
             return [c.get("output") for c in sorted(children, key=_index)]
         return children[-1].get("output") if children else None

@@ -243,7 +243,8 @@ class WorkflowLifecycle:
                     self.finish_workflow(step, child, states.CANCELLED, f"Parent workflow ended as {state}")
 
     # -- control ------------------------------------------------------------
-    def pause_workflow(self, step: Step, wf_ex: dict[str, Any]) -> None:
+    def pause_workflow(self, step: Step, wf_ex: dict[str, Any], from_parent: bool = False) -> None:
+        """Pause, with running sub-workflows; a sub-workflow that pauses by itself pauses its parents."""
         if wf_ex["state"] == states.PAUSED:
             return
         if wf_ex["state"] != states.RUNNING:
@@ -251,11 +252,25 @@ class WorkflowLifecycle:
         step.draft.update(WF, wf_ex["id"], state=states.PAUSED)
         for child in self._active_children(step, wf_ex):
             if child["state"] == states.RUNNING:
-                self.pause_workflow(step, child)
+                self.pause_workflow(step, child, from_parent=True)
+        parent_task = step.rows.get(TASKS, wf_ex.get("task_execution_id"))
+        if not from_parent and parent_task is not None and parent_task["state"] == states.RUNNING:
+            step.draft.update(TASKS, parent_task["id"], state=states.PAUSED)
+            parent_wf = step.rows.get(WF, parent_task["workflow_execution_id"])
+            if parent_wf is not None and parent_wf["state"] == states.RUNNING:
+                self.pause_workflow(step, parent_wf)
 
-    def resume_workflow(self, step: Step, wf_ex: dict[str, Any], env: Mapping[str, Any] | None = None) -> None:
+    def resume_workflow(self, step: Step, wf_ex: dict[str, Any], env: Mapping[str, Any] | None = None,
+                        from_parent: bool = False) -> None:
+        """Resume, with paused sub-workflows; resuming a sub-workflow also resumes the parents it paused."""
         if wf_ex["state"] != states.PAUSED:
             return  # resuming a running or finished execution changes nothing, as in Mistral
+        parent_task = step.rows.get(TASKS, wf_ex.get("task_execution_id"))
+        if not from_parent and parent_task is not None and parent_task["state"] == states.PAUSED:
+            parent_wf = step.rows.get(WF, parent_task["workflow_execution_id"])
+            if parent_wf is not None and parent_wf["state"] == states.PAUSED:
+                self.resume_workflow(step, parent_wf)  # resumes this one too, from above
+                return
         changes: dict[str, Any] = {"state": states.RUNNING}
         if env:
             params = dict(wf_ex.get("params") or {})
@@ -265,9 +280,12 @@ class WorkflowLifecycle:
         backlog = runtime.pop("backlog", [])
         changes["runtime_context"] = runtime
         wf_ex = step.draft.update(WF, wf_ex["id"], **changes)
+        for task_ex in step.rows.tasks_of(wf_ex["id"]):
+            if task_ex["state"] == states.PAUSED:  # paused by its sub-workflow
+                step.draft.update(TASKS, task_ex["id"], state=states.RUNNING)
         for child in self._active_children(step, wf_ex):
             if child["state"] == states.PAUSED:
-                self.resume_workflow(step, child)
+                self.resume_workflow(step, child, from_parent=True)
         spec = self.spec_of(wf_ex)
         for task_ex in [t for t in step.rows.tasks_of(wf_ex["id"]) if t["state"] == states.IDLE]:
             # Held by pause-before: it starts now, without applying its before-start policies again.
