@@ -10,7 +10,6 @@ commit, the rows are rebuilt from SQLite.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any, Iterator, Mapping
 
 from mistral_lite import logs
@@ -29,6 +28,7 @@ from mistral_lite.engine.events import ActionFinished, Event, RerunTask, StartWo
 from mistral_lite.engine.rows import ACTION_DEFS, ACTIONS, ENVIRONMENTS, TASKS, TIMERS, WF, WF_DEFS, Rows
 from mistral_lite.engine.step import StepResult
 from mistral_lite.executor import ActionContext, Executor, Outcome
+from mistral_lite.ids import new_id
 from mistral_lite.log.entry import Entry
 from mistral_lite.node import Node
 from mistral_lite.store import queries
@@ -62,7 +62,7 @@ class ExecutorCatalog:
 
 def _uuids() -> Iterator[str]:
     while True:
-        yield str(uuid.uuid4())
+        yield new_id()
 
 
 class EngineRunner:
@@ -145,8 +145,19 @@ class EngineRunner:
 
     async def start_workflow(self, execution_id: str, definition_id: str, wf_input: dict[str, Any],
                              params: dict[str, Any], description: str = "") -> dict[str, Any]:
-        await self.handle(StartWorkflow(execution_id, definition_id, wf_input, params, description))
-        return await self.node.reader.run(queries.get_row, WF, execution_id)
+        """Start an execution; returns its row as the start step committed it."""
+        result = await self.handle(StartWorkflow(execution_id, definition_id, wf_input, params, description))
+        return row_after(result.commands, WF, execution_id)
+
+    def find_definition(self, identifier: str, namespace: str) -> dict[str, Any] | None:
+        """A workflow definition by id, or by name in the namespace, from memory (no database read)."""
+        row = self.rows.get(WF_DEFS, identifier)
+        if row is not None:
+            return row
+        for row in self.rows.tables[WF_DEFS].values():
+            if row["name"] == identifier and (row.get("namespace") or "") == namespace:
+                return row
+        return None
 
     async def _timer_fired(self, timer_id: str) -> None:
         if not self._stopping:
@@ -306,6 +317,19 @@ class EngineRunner:
         wf_ex = await self.node.reader.run(queries.get_row, WF, task["workflow_execution_id"])
         await self.ensure_loaded(wf_ex.get("root_execution_id") or wf_ex["id"])
         return await self.handle(RerunTask(task_id, reset, env))
+
+
+def row_after(commands: list[dict[str, Any]], table: str, row_id: str) -> dict[str, Any]:
+    """A row as a list of commands leaves it (the inserted row with its later updates)."""
+    row: dict[str, Any] = {}
+    for command in commands:
+        if command["table"] != table:
+            continue
+        if command["op"] == "insert" and command["row"]["id"] == row_id:
+            row = dict(command["row"])
+        elif command["op"] == "update" and command["id"] == row_id and row:
+            row.update(command["set"])
+    return row
 
 
 def _load_state(conn, catalog) -> dict[str, list[dict[str, Any]]]:

@@ -6,13 +6,13 @@ travels inside commands; nothing below the log chooses either.
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
 from mistral_lite import logs
 from mistral_lite.config import Config
+from mistral_lite.ids import new_id
 from mistral_lite.errors import Conflict, InvalidInput, NotFound
 from mistral_lite.log.entry import Entry
 from mistral_lite.log.local import LocalLog
@@ -34,14 +34,15 @@ class Node:
     reader: Reader
     log: LocalLog
     clock: Callable[[], datetime] = utcnow
-    id_factory: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
+    id_factory: Callable[[], str] = new_id
 
     @classmethod
     def open(cls, config: Config) -> "Node":
         store = Store(config.database_path)
         reader = Reader(config.database_path, store.catalog)
         node = cls(config, store, reader, LocalLog(store))
-        node.log.add_listener(_log_state_changes)
+        if config.log_level.lower() in ("debug", "info"):
+            node.log.add_listener(_log_state_changes)
         return node
 
     @property

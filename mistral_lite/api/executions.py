@@ -77,7 +77,10 @@ async def create_execution(request: web.Request) -> web.Response:
     if not body.get("workflow_id") and not body.get("workflow_name"):
         raise InvalidInput("Workflow ID or workflow name must be provided. Workflow ID is recommended.")
     namespace = body.get("workflow_namespace") or ""
-    definition = await workflow_registry.get(node, body.get("workflow_id") or body["workflow_name"], namespace)
+    identifier = body.get("workflow_id") or body["workflow_name"]
+    definition = runner_of(request).find_definition(identifier, namespace)
+    if definition is None:
+        raise workflow_registry.not_found(identifier, namespace)
     row = await runner_of(request).start_workflow(
         body.get("id") or node.new_id(),
         definition["id"],

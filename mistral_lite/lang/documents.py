@@ -8,6 +8,7 @@ its spec object and its stored definition text.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -174,9 +175,23 @@ def _items(root: Place, key: str, label: str) -> dict[str, Place]:
     return {name: section.child(name, label) for name in section.value}
 
 
+# Parsed specs by the identity of their stored mapping, which is never changed
+# in place: every execution of a definition shares one parse.
+_SPECS: OrderedDict[int, tuple[dict[str, Any], str, WorkflowSpec]] = OrderedDict()
+_SPECS_LIMIT = 256
+
+
 def workflow_spec(name: str, raw: dict[str, Any]) -> WorkflowSpec:
     """Rebuild the spec of a stored workflow (no line numbers: it was validated at upload)."""
-    return parse_workflow(Place(raw, None, (name,), {"workflow": name}))
+    hit = _SPECS.get(id(raw))
+    if hit is not None and hit[0] is raw and hit[1] == name:
+        _SPECS.move_to_end(id(raw))
+        return hit[2]
+    spec = parse_workflow(Place(raw, None, (name,), {"workflow": name}))
+    _SPECS[id(raw)] = (raw, name, spec)
+    if len(_SPECS) > _SPECS_LIMIT:
+        _SPECS.popitem(last=False)
+    return spec
 
 
 def action_spec(name: str, raw: dict[str, Any]) -> ActionSpec:
