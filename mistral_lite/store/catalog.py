@@ -16,6 +16,7 @@ class Table:
     name: str
     columns: tuple[str, ...]
     json_columns: frozenset[str]
+    not_null: frozenset[str] = frozenset()
 
     def encode(self, column: str, value: Any) -> Any:
         """Python value → what SQLite stores for this column."""
@@ -59,5 +60,6 @@ def read_catalog(conn: sqlite3.Connection) -> Catalog:
         info = conn.execute(f'PRAGMA table_info("{name}")').fetchall()
         columns = tuple(r[1] for r in info)
         json_columns = frozenset(r[1] for r in info if str(r[2]).upper() == "JSON")
-        tables[name] = Table(name, columns, json_columns)
+        not_null = frozenset(r[1] for r in info if r[3] or r[5])  # NOT NULL, or part of the primary key
+        tables[name] = Table(name, columns, json_columns, not_null)
     return Catalog(tables)

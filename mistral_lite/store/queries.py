@@ -76,16 +76,20 @@ def list_page(conn: sqlite3.Connection, catalog: Catalog, table_name: str, query
         marker_sql, marker_params = _after_marker(conn, table, keys, dirs, query.marker)
         where = f"({where}) AND ({marker_sql})"
         params += marker_params
-    order = ", ".join(f"{_sort_expr(k)} {d.upper()}" for k, d in zip(keys, dirs))
+    order = ", ".join(f"{_sort_expr(table, k)} {d.upper()}" for k, d in zip(keys, dirs))
     sql = f'SELECT * FROM "{table.name}" WHERE {where} ORDER BY {order}'
     if query.limit is not None:
         sql += f" LIMIT {int(query.limit)}"
     return _fetch(conn, table, sql, params)
 
 
-def _sort_expr(column: str) -> str:
-    # NULLs sort as '' so the ORDER BY and the marker comparison agree.
-    return f"IFNULL({column}, '')"
+def _sort_expr(table: Table, column: str) -> str:
+    """The column as sorted: NULLs as '' so the ORDER BY and the marker comparison agree.
+
+    Columns that cannot be NULL are used bare, so SQLite can walk their index
+    instead of sorting the whole table (the newest 100 of 10,000 executions).
+    """
+    return column if column in table.not_null else f"IFNULL({column}, '')"
 
 
 def _after_marker(
@@ -93,15 +97,15 @@ def _after_marker(
 ) -> tuple[str, list[Any]]:
     """Keyset condition: rows strictly after the marker row in this order."""
     values = conn.execute(
-        f'SELECT {", ".join(_sort_expr(k) for k in keys)} FROM "{table.name}" WHERE id = ?', (marker,)
+        f'SELECT {", ".join(_sort_expr(table, k) for k in keys)} FROM "{table.name}" WHERE id = ?', (marker,)
     ).fetchone()
     if values is None:
         raise MarkerNotFound(marker)
     alternatives, params = [], []
     for i, (key, direction) in enumerate(zip(keys, dirs)):
-        equal_prefix = [f"{_sort_expr(k)} = ?" for k in keys[:i]]
+        equal_prefix = [f"{_sort_expr(table, k)} = ?" for k in keys[:i]]
         comparison = ">" if direction == "asc" else "<"
-        alternatives.append(" AND ".join(equal_prefix + [f"{_sort_expr(key)} {comparison} ?"]))
+        alternatives.append(" AND ".join(equal_prefix + [f"{_sort_expr(table, key)} {comparison} ?"]))
         params.extend(list(values[:i]) + [values[i]])
     return " OR ".join(f"({a})" for a in alternatives), params
 
