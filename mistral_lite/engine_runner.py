@@ -306,15 +306,15 @@ class EngineRunner:
         """Bring a finished execution tree back into memory (a rerun reopens it)."""
         if self.rows.get(WF, execution_id) is not None:
             return
-        snapshot = await self.node.reader.run(_load_tree, execution_id)
+        snapshot = await self.node.read(_load_tree, execution_id)
         for table in (WF, TASKS, ACTIONS, TIMERS):
             self.rows.load(table, snapshot.get(table, []))
 
     async def rerun(self, task_id: str, reset: bool, env: dict[str, Any] | None) -> StepResult:
-        task = await self.node.reader.run(queries.get_row, TASKS, task_id)
+        task = await self.node.read(queries.get_row, TASKS, task_id)
         if task is None:
             raise NotFound(f"Task execution not found [id={task_id}]")
-        wf_ex = await self.node.reader.run(queries.get_row, WF, task["workflow_execution_id"])
+        wf_ex = await self.node.read(queries.get_row, WF, task["workflow_execution_id"])
         await self.ensure_loaded(wf_ex.get("root_execution_id") or wf_ex["id"])
         return await self.handle(RerunTask(task_id, reset, env))
 

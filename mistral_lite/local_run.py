@@ -72,7 +72,7 @@ async def run_file(text: str, workflow: str | None, wf_input: dict[str, Any], ou
             print(f"workflow {name} [execution {progress.root}]", file=err)
             await runner.start_workflow(progress.root, definition["id"], wf_input, {})
             state = await asyncio.wait_for(progress.finished, timeout)
-            execution = await node.reader.run(queries.get_row, "workflow_executions", progress.root)
+            execution = await node.read(queries.get_row, "workflow_executions", progress.root)
             print(f"{state}" + (f": {execution['state_info']}" if execution.get("state_info") else ""), file=err)
             print(json.dumps(execution.get("output") or {}, indent=2, sort_keys=True), file=out)
             return 0 if state == states.SUCCESS else 1

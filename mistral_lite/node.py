@@ -55,6 +55,12 @@ class Node:
     def new_id(self) -> str:
         return self.id_factory()
 
+    async def read(self, fn, *args):
+        """Run a query after every change already submitted has committed, so a client
+        reads what it (or the engine, a moment ago) has just written."""
+        await self.log.barrier()
+        return await self.reader.run(fn, *args)
+
     async def submit(self, commands: list[Command], kind: str = "request") -> ApplyResult:
         """Commit one entry; a failed apply becomes the matching domain error."""
         result = await self.log.submit(Entry(id=self.new_id(), kind=kind, commands=tuple(commands)))

@@ -54,7 +54,7 @@ def resource(row: dict[str, Any], *, output: bool = True) -> dict[str, Any]:
 
 
 async def _row(request: web.Request, action_id: str) -> dict[str, Any]:
-    row = await node_of(request).reader.run(queries.get_row, TABLE, action_id)
+    row = await node_of(request).read(queries.get_row, TABLE, action_id)
     if row is None:
         raise NotFound(f"ActionExecution not found [id={action_id}]")
     return row
@@ -68,7 +68,7 @@ async def list_action_executions(request: web.Request) -> web.Response:
 
 async def list_task_action_executions(request: web.Request) -> web.Response:
     task_id = request.match_info["id"]
-    if await node_of(request).reader.run(queries.get_row, "task_executions", task_id) is None:
+    if await node_of(request).read(queries.get_row, "task_executions", task_id) is None:
         raise NotFound(f"Task execution not found [id={task_id}]")
     include_output = flag(request, "include_output")
     return await listing.list_table(request, COLLECTION, TABLE, lambda r: resource(r, output=include_output),

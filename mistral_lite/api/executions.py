@@ -58,7 +58,7 @@ def resource(row: dict[str, Any], *, output: bool = True, published_global: bool
 
 
 async def get_row(request: web.Request, execution_id: str) -> dict[str, Any]:
-    row = await node_of(request).reader.run(queries.get_row, "workflow_executions", execution_id)
+    row = await node_of(request).read(queries.get_row, "workflow_executions", execution_id)
     if row is None:
         raise NotFound(f"WorkflowExecution not found [id={execution_id}]")
     return row
@@ -69,7 +69,7 @@ async def create_execution(request: web.Request) -> web.Response:
     body = await json_body(request, CREATE_FIELDS)
     node = node_of(request)
     if body.get("id"):
-        existing = await node.reader.run(queries.get_row, "workflow_executions", body["id"])
+        existing = await node.read(queries.get_row, "workflow_executions", body["id"])
         if existing is not None:
             return web.json_response(resource(existing), status=201)
     if body.get("source_execution_id"):

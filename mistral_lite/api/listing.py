@@ -124,7 +124,7 @@ async def list_table(
     if filters:
         req = ListRequest(replace(req.query, filters=req.query.filters + tuple(filters)), req.fields)
     try:
-        rows = await node.reader.run(queries.list_page, table, req.query)
+        rows = await node.read(queries.list_page, table, req.query)
     except MarkerNotFound as e:
         raise NotFound(f"{model} not found [marker={e.args[0]}]") from None
     return web.json_response(response(request, collection, req, [resource(r) for r in rows]))

@@ -71,7 +71,7 @@ def build_report(conn, catalog, execution_id: str, errors_only: bool, max_depth:
 
 async def get_report(request: web.Request) -> web.Response:
     check_known(request, ("errors_only", "max_depth", "statistics_only"))
-    report = await node_of(request).reader.run(
+    report = await node_of(request).read(
         build_report, request.match_info["id"], flag(request, "errors_only"), _depth(request))
     if report is None:
         raise NotFound(f"WorkflowExecution not found [id={request.match_info['id']}]")
@@ -103,7 +103,7 @@ def _sub_executions(conn, catalog, execution_id: str, errors_only: bool, max_dep
 
 async def get_sub_executions(request: web.Request) -> web.Response:
     check_known(request, ("errors_only", "max_depth", "include_output"))
-    found = await node_of(request).reader.run(
+    found = await node_of(request).read(
         _sub_executions, request.match_info["id"], flag(request, "errors_only"), _depth(request))
     if found is None:
         raise NotFound(f"WorkflowExecution not found [id={request.match_info['id']}]")

@@ -68,7 +68,7 @@ def _with_result(conn, catalog, task_id: str) -> tuple[dict[str, Any], Any] | No
 
 async def get_task(request: web.Request) -> web.Response:
     check_known(request, ("fields",))
-    found = await node_of(request).reader.run(_with_result, request.match_info["id"])
+    found = await node_of(request).read(_with_result, request.match_info["id"])
     if found is None:
         raise NotFound(f"Task execution not found [id={request.match_info['id']}]")
     row, result = found
@@ -82,7 +82,7 @@ async def list_tasks(request: web.Request) -> web.Response:
 
 async def list_execution_tasks(request: web.Request) -> web.Response:
     execution_id = request.match_info["id"]
-    if await node_of(request).reader.run(queries.get_row, WF, execution_id) is None:
+    if await node_of(request).read(queries.get_row, WF, execution_id) is None:
         raise NotFound(f"WorkflowExecution not found [id={execution_id}]")
     return await listing.list_table(request, COLLECTION, TASKS, resource, "Task execution",
                                     filters=[Filter("workflow_execution_id", "eq", execution_id)])
@@ -100,7 +100,7 @@ async def update_task(request: web.Request) -> web.Response:
         raise InvalidInput("Invalid task state. Only updating task to RUNNING or SKIPPED is supported.")
     if body.get("reset") is None:
         raise InvalidInput("Reset field is mandatory to rerun task.")
-    found = await node_of(request).reader.run(_with_result, task_id)
+    found = await node_of(request).read(_with_result, task_id)
     if found is None:
         raise NotFound(f"Task execution not found [id={task_id}]")
     row, _ = found
@@ -108,7 +108,7 @@ async def update_task(request: web.Request) -> web.Response:
         if body.get(key) and body[key] != row.get(key):
             raise InvalidInput(f"Task {key} does not match: {body[key]!r} != {row.get(key)!r}")
     await runner_of(request).rerun(task_id, bool(body["reset"]), json_object(body.get("env"), "env"))
-    row, result = await node_of(request).reader.run(_with_result, task_id)
+    row, result = await node_of(request).read(_with_result, task_id)
     return web.json_response(resource(row, result, with_result=True))
 
 

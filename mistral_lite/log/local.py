@@ -33,6 +33,7 @@ class LocalLog:
         self._applied = store.last_applied()
         self._listeners: list[Listener] = []
         self._closed = False
+        self._last: asyncio.Future[ApplyResult] | None = None
 
     @property
     def applied_index(self) -> int:
@@ -48,9 +49,16 @@ class LocalLog:
             raise RuntimeError("log is closed")
         future: asyncio.Future[ApplyResult] = asyncio.get_running_loop().create_future()
         self._pending.append((entry, future))
+        self._last = future
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush())
         return await future
+
+    async def barrier(self) -> None:
+        """Return once every entry submitted before this call is applied (read your writes)."""
+        last = self._last
+        if last is not None and not last.done():
+            await asyncio.wait({last})
 
     async def _flush(self) -> None:
         loop = asyncio.get_running_loop()

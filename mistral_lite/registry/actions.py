@@ -29,7 +29,7 @@ def not_found(name: str, namespace: str) -> NotFound:
 
 async def get(node: Node, identifier: str, namespace: str = "") -> dict[str, Any] | SystemAction:
     """An ad-hoc action row (by id or name in the namespace), else a system action."""
-    row = await node.reader.run(find, TABLE, identifier, namespace)
+    row = await node.read(find, TABLE, identifier, namespace)
     if row is not None:
         return row
     if identifier in SYSTEM_ACTIONS:
@@ -38,7 +38,7 @@ async def get(node: Node, identifier: str, namespace: str = "") -> dict[str, Any
 
 
 async def list_all(node: Node) -> tuple[list[dict[str, Any]], list[SystemAction]]:
-    rows = await node.reader.run(queries.list_page, TABLE, queries.PageQuery(sort_keys=("name",)))
+    rows = await node.read(queries.list_page, TABLE, queries.PageQuery(sort_keys=("name",)))
     return rows, list(SYSTEM_ACTIONS.values())
 
 
@@ -54,7 +54,7 @@ async def create(node: Node, text: str, namespace: str = "", scope: str = "priva
     sources = parse_actions(text)
     names = [s.name for s in sources]
     _check_not_system(names)
-    existing = await node.reader.run(rows_by_name, TABLE, names, namespace)
+    existing = await node.read(rows_by_name, TABLE, names, namespace)
     if existing:
         raise duplicate(TABLE, next(iter(existing)), namespace)
     rows = [new_row(node, s.name, namespace, action_values(s, scope), is_system=False) for s in sources]
@@ -76,7 +76,7 @@ async def update(
     now = node.now()
     changes, updated = [], []
     for source in sources:
-        current = await node.reader.run(find, TABLE, identifier or source.name, namespace)
+        current = await node.read(find, TABLE, identifier or source.name, namespace)
         if current is None:
             raise not_found(identifier or source.name, namespace)
         values = {**action_values(source, scope), "name": source.name, "updated_at": now}
@@ -89,7 +89,7 @@ async def update(
 async def delete(node: Node, identifier: str, namespace: str = "") -> None:
     if identifier in SYSTEM_ACTIONS:
         raise InvalidInput(f"Attempt to delete a system action: {identifier}")
-    row = await node.reader.run(find, TABLE, identifier, namespace)
+    row = await node.read(find, TABLE, identifier, namespace)
     if row is None:
         raise not_found(identifier, namespace)
     await node.submit([cmd.delete(TABLE, row["id"])])

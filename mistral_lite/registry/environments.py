@@ -22,9 +22,9 @@ def duplicate(name: str) -> Conflict:
 
 
 async def get(node: Node, name: str) -> dict[str, Any]:
-    row = await node.reader.run(queries.find_row, TABLE, {"name": name})
+    row = await node.read(queries.find_row, TABLE, {"name": name})
     if row is None:
-        row = await node.reader.run(queries.get_row, TABLE, name)
+        row = await node.read(queries.get_row, TABLE, name)
     if row is None:
         raise not_found(name)
     return row
@@ -41,7 +41,7 @@ async def create(node: Node, name: str, variables: dict[str, Any] | None, descri
                  scope: str = "private") -> dict[str, Any]:
     _check(name, variables)
     check_scope(scope)
-    if await node.reader.run(queries.find_row, TABLE, {"name": name}):
+    if await node.read(queries.find_row, TABLE, {"name": name}):
         raise duplicate(name)
     row = {
         "id": node.new_id(), "name": name, "description": description, "variables": variables or {},

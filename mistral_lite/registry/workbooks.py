@@ -30,7 +30,7 @@ def not_found(name: str, namespace: str) -> NotFound:
 
 
 async def get(node: Node, name: str, namespace: str = "") -> dict[str, Any]:
-    row = await node.reader.run(queries.find_row, TABLE, {"name": name, "namespace": namespace})
+    row = await node.read(queries.find_row, TABLE, {"name": name, "namespace": namespace})
     if row is None:
         raise not_found(name, namespace)
     return row
@@ -64,10 +64,10 @@ def _item_commands(conn, catalog, node: Node, source: WorkbookSource, namespace:
 async def create(node: Node, text: str, namespace: str = "", scope: str = "private") -> dict[str, Any]:
     check_scope(scope)
     source = parse_workbook(text)
-    if await node.reader.run(queries.find_row, TABLE, {"name": source.name, "namespace": namespace}):
+    if await node.read(queries.find_row, TABLE, {"name": source.name, "namespace": namespace}):
         raise duplicate(TABLE, source.name, namespace)
     now = node.now()
-    items = await node.reader.run(_item_commands, node, source, namespace, scope, now)
+    items = await node.read(_item_commands, node, source, namespace, scope, now)
     row = new_row(node, source.name, namespace, _workbook_values(source, scope))
     row["created_at"] = now
     try:
@@ -83,7 +83,7 @@ async def update(node: Node, text: str, namespace: str = "", scope: str = "priva
     source = parse_workbook(text)
     current = await get(node, source.name, namespace)
     now = node.now()
-    items = await node.reader.run(_item_commands, node, source, namespace, scope, now)
+    items = await node.read(_item_commands, node, source, namespace, scope, now)
     values = {**_workbook_values(source, scope), "updated_at": now}
     await node.submit([cmd.update(TABLE, current["id"], values), *items])
     return {**current, **values}

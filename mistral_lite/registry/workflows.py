@@ -28,7 +28,7 @@ def not_found(identifier: str, namespace: str) -> NotFound:
 
 async def get(node: Node, identifier: str, namespace: str = "") -> dict[str, Any]:
     """By id, or by name within the namespace."""
-    row = await node.reader.run(find, TABLE, identifier, namespace)
+    row = await node.read(find, TABLE, identifier, namespace)
     if row is None:
         raise not_found(identifier, namespace)
     return row
@@ -38,7 +38,7 @@ async def create(node: Node, text: str, namespace: str = "", scope: str = "priva
     """Create every workflow of the document, all or none."""
     check_scope(scope)
     sources = parse_workflows(text)
-    existing = await node.reader.run(rows_by_name, TABLE, [s.name for s in sources], namespace)
+    existing = await node.read(rows_by_name, TABLE, [s.name for s in sources], namespace)
     if existing:
         raise duplicate(TABLE, next(iter(existing)), namespace)
     rows = [new_row(node, s.name, namespace, workflow_values(s, scope), is_system=False) for s in sources]
@@ -70,7 +70,7 @@ async def update(
 
 async def delete(node: Node, identifier: str, namespace: str = "") -> None:
     row = await get(node, identifier, namespace)
-    triggers = await node.reader.run(_trigger_names, row)
+    triggers = await node.read(_trigger_names, row)
     if triggers:
         raise InvalidInput(
             f"Can't delete workflow that has cron triggers associated. [workflow_identifier={identifier}, "

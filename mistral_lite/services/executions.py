@@ -38,7 +38,7 @@ def _tree(conn, catalog, execution_id: str) -> tuple[list[str], list[str], list[
 
 async def delete_tree(node: Node, runner: EngineRunner, execution_id: str) -> None:
     """Delete an execution with its tasks, action executions and sub-workflows (one entry)."""
-    wf_ids, task_ids, action_ids = await node.reader.run(_tree, execution_id)
+    wf_ids, task_ids, action_ids = await node.read(_tree, execution_id)
     commands = []
     if action_ids:
         commands.append(cmd.delete_where(ACTIONS, {"id": action_ids}))
