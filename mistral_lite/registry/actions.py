@@ -12,10 +12,9 @@ from mistral_lite.registry.definitions import (
     ACTIONS,
     action_values,
     check_scope,
-    duplicate,
     find,
-    new_row,
-    rows_by_name,
+    insert_all,
+    update_all,
 )
 from mistral_lite.store import commands as cmd
 from mistral_lite.store import queries
@@ -52,17 +51,8 @@ async def create(node: Node, text: str, namespace: str = "", scope: str = "priva
     """Create every action of the document, all or none."""
     check_scope(scope)
     sources = parse_actions(text)
-    names = [s.name for s in sources]
-    _check_not_system(names)
-    existing = await node.read(rows_by_name, TABLE, names, namespace)
-    if existing:
-        raise duplicate(TABLE, next(iter(existing)), namespace)
-    rows = [new_row(node, s.name, namespace, action_values(s, scope), is_system=False) for s in sources]
-    try:
-        await node.submit([cmd.insert(TABLE, row) for row in rows])
-    except Conflict:
-        raise duplicate(TABLE, names[0], namespace) from None
-    return rows
+    _check_not_system([s.name for s in sources])
+    return await insert_all(node, TABLE, sources, namespace, lambda s: action_values(s, scope))
 
 
 async def update(
@@ -70,20 +60,9 @@ async def update(
 ) -> list[dict[str, Any]]:
     check_scope(scope)
     sources = parse_actions(text)
-    if identifier is not None and len(sources) != 1:
-        raise InvalidInput(f"Only one action must be in the definition when updating by id; found {len(sources)}")
     _check_not_system([s.name for s in sources])
-    now = node.now()
-    changes, updated = [], []
-    for source in sources:
-        current = await node.read(find, TABLE, identifier or source.name, namespace)
-        if current is None:
-            raise not_found(identifier or source.name, namespace)
-        values = {**action_values(source, scope), "name": source.name, "updated_at": now}
-        changes.append(cmd.update(TABLE, current["id"], values))
-        updated.append({**current, **values})
-    await node.submit(changes)
-    return updated
+    return await update_all(node, TABLE, sources, namespace, lambda s: action_values(s, scope), identifier,
+                            not_found)
 
 
 async def delete(node: Node, identifier: str, namespace: str = "") -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Callable
 
 from mistral_lite.errors import Conflict, InvalidInput
 from mistral_lite.lang.documents import UUID_RE, ActionSource, WorkflowSource
 from mistral_lite.lang.inputs import signature
 from mistral_lite.node import DEFAULT_PROJECT, Node
+from mistral_lite.store import commands as cmd
 from mistral_lite.store import queries
 
 SCOPES = ("private", "public")
@@ -85,3 +86,38 @@ def new_row(node: Node, name: str, namespace: str, values: dict[str, Any], **ext
         **values,
         **extra,
     }
+
+
+async def insert_all(node: Node, table: str, sources: list[Any], namespace: str,
+                     values: Callable[[Any], dict[str, Any]]) -> list[dict[str, Any]]:
+    """Create one row per source, all or none; any name already taken is a 409."""
+    names = [source.name for source in sources]
+    existing = await node.read(rows_by_name, table, names, namespace)
+    if existing:
+        raise duplicate(table, next(iter(existing)), namespace)
+    rows = [new_row(node, source.name, namespace, values(source), is_system=False) for source in sources]
+    try:
+        await node.submit([cmd.insert(table, row) for row in rows])
+    except Conflict:  # created concurrently by another request
+        raise duplicate(table, names[0], namespace) from None
+    return rows
+
+
+async def update_all(node: Node, table: str, sources: list[Any], namespace: str,
+                     values: Callable[[Any], dict[str, Any]], identifier: str | None,
+                     not_found: Callable[[str, str], Exception]) -> list[dict[str, Any]]:
+    """Replace existing definitions, matched by name (or the one id given), in one entry."""
+    if identifier is not None and len(sources) != 1:
+        raise InvalidInput(f"Only one {MODEL_NAMES[table]} must be in the definition when updating by id; "
+                           f"found {len(sources)}")
+    now = node.now()
+    changes, updated = [], []
+    for source in sources:
+        current = await node.read(find, table, identifier or source.name, namespace)
+        if current is None:
+            raise not_found(identifier or source.name, namespace)
+        new_values = {**values(source), "name": source.name, "updated_at": now}
+        changes.append(cmd.update(table, current["id"], new_values))
+        updated.append({**current, **new_values})
+    await node.submit(changes)
+    return updated

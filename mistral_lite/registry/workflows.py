@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from mistral_lite.errors import Conflict, InvalidInput, NotFound
+from mistral_lite.errors import InvalidInput, NotFound
 from mistral_lite.lang.documents import parse_workflows
 from mistral_lite.node import Node
 from mistral_lite.registry.definitions import (
     WORKFLOWS,
     check_scope,
-    duplicate,
     find,
-    new_row,
-    rows_by_name,
+    insert_all,
+    update_all,
     workflow_values,
 )
 from mistral_lite.store import commands as cmd
@@ -37,16 +36,7 @@ async def get(node: Node, identifier: str, namespace: str = "") -> dict[str, Any
 async def create(node: Node, text: str, namespace: str = "", scope: str = "private") -> list[dict[str, Any]]:
     """Create every workflow of the document, all or none."""
     check_scope(scope)
-    sources = parse_workflows(text)
-    existing = await node.read(rows_by_name, TABLE, [s.name for s in sources], namespace)
-    if existing:
-        raise duplicate(TABLE, next(iter(existing)), namespace)
-    rows = [new_row(node, s.name, namespace, workflow_values(s, scope), is_system=False) for s in sources]
-    try:
-        await node.submit([cmd.insert(TABLE, row) for row in rows])
-    except Conflict:  # created concurrently by another request
-        raise duplicate(TABLE, sources[0].name, namespace) from None
-    return rows
+    return await insert_all(node, TABLE, parse_workflows(text), namespace, lambda s: workflow_values(s, scope))
 
 
 async def update(
@@ -54,18 +44,8 @@ async def update(
 ) -> list[dict[str, Any]]:
     """Replace the definitions of existing workflows (matched by name, or the one id given)."""
     check_scope(scope)
-    sources = parse_workflows(text)
-    if identifier is not None and len(sources) != 1:
-        raise InvalidInput(f"Only one workflow must be in the definition when updating by id; found {len(sources)}")
-    now = node.now()
-    changes, updated = [], []
-    for source in sources:
-        current = await get(node, identifier or source.name, namespace)
-        values = {**workflow_values(source, scope), "name": source.name, "updated_at": now}
-        changes.append(cmd.update(TABLE, current["id"], values))
-        updated.append({**current, **values})
-    await node.submit(changes)
-    return updated
+    return await update_all(node, TABLE, parse_workflows(text), namespace, lambda s: workflow_values(s, scope),
+                            identifier, not_found)
 
 
 async def delete(node: Node, identifier: str, namespace: str = "") -> None:
