@@ -13,6 +13,7 @@ import asyncio
 from typing import Any, Iterator, Mapping
 
 from mistral_lite import logs
+from mistral_lite.actions.system import SYSTEM_ACTIONS, SystemAction
 from mistral_lite.engine import states
 from mistral_lite.engine.actions import ResolvedAction, resolve, run_effect, transform_result
 from mistral_lite.engine.errors import TaskFailure
@@ -75,6 +76,7 @@ class EngineRunner:
         self._ids = _uuids()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.timers = TimerScheduler(self._timer_fired, node.clock)
+        self._builtins: dict[str, SystemAction] | None = None
         self._stopping = False
         node.log.add_listener(self._on_committed)
 
@@ -148,6 +150,17 @@ class EngineRunner:
         """Start an execution; returns its row as the start step committed it."""
         result = await self.handle(StartWorkflow(execution_id, definition_id, wf_input, params, description))
         return row_after(result.commands, WF, execution_id)
+
+    def builtin_actions(self) -> dict[str, SystemAction]:
+        """The std.* actions and the Python actions installed through entry points, as the API lists them."""
+        if self._builtins is None:
+            found = dict(SYSTEM_ACTIONS)
+            for name in self.executor.action_names():
+                signature = self.executor.signature(name)
+                if name not in found and signature is not None:
+                    found[name] = SystemAction(name, signature.params, signature.description, signature.is_async)
+            self._builtins = found
+        return self._builtins
 
     def find_definition(self, identifier: str, namespace: str) -> dict[str, Any] | None:
         """A workflow definition by id, or by name in the namespace, from memory (no database read)."""

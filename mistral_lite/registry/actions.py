@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from mistral_lite.actions.system import SYSTEM_ACTIONS, SystemAction
 from mistral_lite.errors import Conflict, InvalidInput, NotFound
@@ -26,19 +26,21 @@ def not_found(name: str, namespace: str) -> NotFound:
     return NotFound(f"Action not found [name={name}, namespace={namespace}]")
 
 
-async def get(node: Node, identifier: str, namespace: str = "") -> dict[str, Any] | SystemAction:
-    """An ad-hoc action row (by id or name in the namespace), else a system action."""
+async def get(node: Node, identifier: str, namespace: str = "",
+              builtins: Mapping[str, SystemAction] = SYSTEM_ACTIONS) -> dict[str, Any] | SystemAction:
+    """An ad-hoc action row (by id or name in the namespace), else a built-in (std.* or Python) action."""
     row = await node.read(find, TABLE, identifier, namespace)
     if row is not None:
         return row
-    if identifier in SYSTEM_ACTIONS:
-        return SYSTEM_ACTIONS[identifier]
+    if identifier in builtins:
+        return builtins[identifier]
     raise not_found(identifier, namespace)
 
 
-async def list_all(node: Node) -> tuple[list[dict[str, Any]], list[SystemAction]]:
+async def list_all(node: Node, builtins: Mapping[str, SystemAction] = SYSTEM_ACTIONS,
+                   ) -> tuple[list[dict[str, Any]], list[SystemAction]]:
     rows = await node.read(queries.list_page, TABLE, queries.PageQuery(sort_keys=("name",)))
-    return rows, list(SYSTEM_ACTIONS.values())
+    return rows, list(builtins.values())
 
 
 def _check_not_system(names: list[str]) -> None:

@@ -126,6 +126,10 @@ wf:
             ex = await api.run("wf")
             assert ex["state"] == "SUCCESS", ex
             assert ex["output"]["r"] == {"doubled": 42, "execution": ex["id"]}
+            # installed actions are listed beside the std.* ones, with their signature
+            listed = {a["name"]: a for a in (await api.ok("GET", "/actions"))["actions"]}
+            assert listed["acme.double"]["input"] == "value" and listed["acme.refuse"]["input"] == 'reason="no"'
+            assert (await api.ok("GET", "/actions/acme.double/"))["is_system"] is True
             tasks = {t["name"]: t for t in await api.tasks(ex["id"])}
             assert "refused: policy" in tasks["refuse"]["state_info"]
     finally:
