@@ -30,7 +30,8 @@ TYPE_KEYS = {
     "reverse": ("requires",),
 }
 DEFAULTABLE_KEYS = {
-    "direct": (*CLAUSE_KEYS, *POLICY_KEYS),
+    # Mistral accepts (and ignores) `requires` in a direct workflow's task-defaults.
+    "direct": (*CLAUSE_KEYS, *POLICY_KEYS, "requires"),
     "reverse": ("requires", *POLICY_KEYS),
 }
 MAX_NAME = 255

@@ -9,7 +9,7 @@ from mistral_lite.lang.place import Place, describe
 from mistral_lite.lang.specs import WithItems
 from mistral_lite.lang.values import check_expressions, is_expression
 
-ITEM = re.compile(r"^\s*([A-Za-z_][\w-]*)\s+in\s+(.+?)\s*$", re.DOTALL)
+ITEM = re.compile(r"^\s*([\w-]+)\s+in\s+(.+?)\s*$", re.DOTALL)
 
 
 def parse_with_items(place: Place) -> WithItems:
