@@ -117,11 +117,14 @@ class EngineRunner:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     # -- events -------------------------------------------------------------------
-    async def handle(self, event: Event) -> StepResult:
-        """Run one engine step, commit it, then start its effects. Engine errors propagate unchanged."""
+    async def handle(self, event: Event, extra_commands: list[dict[str, Any]] | None = None) -> StepResult:
+        """Run one engine step, commit it (with extra commands that must land with it), then start its effects.
+
+        Engine errors propagate unchanged."""
         result = self.engine.step(event, self._ids, self.node.now())
         if result.commands:
-            entry = Entry(id=next(self._ids), kind="engine", commands=tuple(result.commands))
+            commands = tuple(result.commands) + tuple(extra_commands or ())
+            entry = Entry(id=next(self._ids), kind="engine", commands=commands)
             try:
                 applied = await self.node.log.submit(entry)
             except Exception:
@@ -146,9 +149,11 @@ class EngineRunner:
             raise RuntimeError(f"change could not be applied: {applied.error}")
 
     async def start_workflow(self, execution_id: str, definition_id: str, wf_input: dict[str, Any],
-                             params: dict[str, Any], description: str = "") -> dict[str, Any]:
+                             params: dict[str, Any], description: str = "",
+                             extra_commands: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """Start an execution; returns its row as the start step committed it."""
-        result = await self.handle(StartWorkflow(execution_id, definition_id, wf_input, params, description))
+        result = await self.handle(StartWorkflow(execution_id, definition_id, wf_input, params, description),
+                                   extra_commands)
         return row_after(result.commands, WF, execution_id)
 
     def builtin_actions(self) -> dict[str, SystemAction]:

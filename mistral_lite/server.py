@@ -13,6 +13,7 @@ from mistral_lite.config import Config
 from mistral_lite.engine_runner import EngineRunner
 from mistral_lite.executor import Executor
 from mistral_lite.node import Node
+from mistral_lite.scheduler.cron import CronScheduler
 
 log = logs.get("mistral_lite.server")
 
@@ -24,6 +25,7 @@ class RunningServer:
         self.config = config
         self.node: Node | None = None
         self.engine: EngineRunner | None = None
+        self.cron: CronScheduler | None = None
         self._executor = executor
         self._runner: web.AppRunner | None = None
 
@@ -33,6 +35,8 @@ class RunningServer:
         base = f"http://{self.config.host}:{self.config.port}/v2"
         self.engine = EngineRunner(self.node, self._executor, callback_base=base)
         await self.engine.start()
+        self.cron = CronScheduler(self.node, self.engine, self.node.clock)
+        await self.cron.start()
         self._runner = web.AppRunner(make_app(self.node, self.engine), access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, reuse_address=True)
@@ -49,6 +53,9 @@ class RunningServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.cron is not None:
+            await self.cron.stop()
+            self.cron = None
         if self.engine is not None:
             await self.engine.stop()
             self.engine = None

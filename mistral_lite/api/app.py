@@ -7,6 +7,7 @@ from aiohttp import web
 from mistral_lite.api import (
     action_executions,
     actions,
+    cron_triggers,
     environments,
     executions,
     middleware,
@@ -29,6 +30,7 @@ def make_app(node: Node, runner: object) -> web.Application:
     )
     app[NODE] = node
     app[RUNNER] = runner
-    for module in (root, workflows, workbooks, actions, environments, executions, reports, tasks, action_executions):
+    for module in (root, workflows, workbooks, actions, environments, executions, reports, tasks,
+                   action_executions, cron_triggers):
         app.add_routes(module.routes())
     return app

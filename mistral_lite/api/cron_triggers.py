@@ -1,0 +1,75 @@
+"""/v2/cron_triggers: schedules that start workflows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from mistral_lite.api import listing
+from mistral_lite.api.context import node_of
+from mistral_lite.api.params import as_json_text, check_known, json_body, json_object
+from mistral_lite.registry import cron_triggers as registry
+from mistral_lite.timestamps import to_api
+
+FIELDS = (
+    "id", "name", "workflow_name", "workflow_id", "workflow_input", "workflow_params", "project_id", "scope",
+    "pattern", "remaining_executions", "first_execution_time", "next_execution_time", "created_at", "updated_at",
+)
+COLUMNS = ("id", "name", "workflow_name", "workflow_id", "project_id", "scope", "pattern", "remaining_executions",
+           "first_execution_time", "next_execution_time", "created_at", "updated_at")
+COLLECTION = listing.Collection(key="cron_triggers", fields=FIELDS, columns={c: c for c in COLUMNS})
+BODY = FIELDS + ("workflow_namespace",)
+
+
+def resource(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "workflow_name": row["workflow_name"],
+        "workflow_id": row.get("workflow_id"),
+        "workflow_input": as_json_text(row.get("workflow_input") or {}),
+        "workflow_params": as_json_text(row.get("workflow_params") or {}),
+        "project_id": row["project_id"],
+        "scope": row["scope"],
+        "pattern": row.get("pattern"),
+        "remaining_executions": row.get("remaining_executions"),
+        "first_execution_time": to_api(row.get("first_execution_time")),
+        "next_execution_time": to_api(row.get("next_execution_time")),
+        "created_at": to_api(row["created_at"]),
+        "updated_at": to_api(row.get("updated_at")),
+    }
+
+
+async def list_triggers(request: web.Request) -> web.Response:
+    return await listing.list_table(request, COLLECTION, registry.TABLE, resource, "Cron trigger")
+
+
+async def get_trigger(request: web.Request) -> web.Response:
+    check_known(request, ("fields",))
+    row = await registry.get(node_of(request), request.match_info["identifier"])
+    return web.json_response(listing.select_fields(resource(row), listing.parse_fields(request, COLLECTION)))
+
+
+async def create_trigger(request: web.Request) -> web.Response:
+    check_known(request, ())
+    body = await json_body(request, BODY)
+    body["workflow_input"] = json_object(body.get("workflow_input"), "workflow_input") or {}
+    body["workflow_params"] = json_object(body.get("workflow_params"), "workflow_params") or {}
+    row = await registry.create(node_of(request), body)
+    return web.json_response(resource(row), status=201)
+
+
+async def delete_trigger(request: web.Request) -> web.Response:
+    check_known(request, ())
+    await registry.delete(node_of(request), request.match_info["identifier"])
+    return web.Response(status=204)
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        web.get("/v2/cron_triggers", list_triggers),
+        web.post("/v2/cron_triggers", create_trigger),
+        web.get("/v2/cron_triggers/{identifier}", get_trigger),
+        web.delete("/v2/cron_triggers/{identifier}", delete_trigger),
+    ]
