@@ -50,5 +50,14 @@ async def test_cli_walk_through(server, api, tmp_path):
     code, out, err = await cli(server, "action-get", "std.echo", "-f", "json")
     assert code == 0 and json.loads(out)["Input"] == "output, delay=0"
 
+    code, out, err = await cli(server, "cron-trigger-create", "nightly", "hello", '{"name": "cron"}',
+                               "--pattern", "0 2 * * *", "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["Pattern"] == "0 2 * * *"
+    code, out, err = await cli(server, "cron-trigger-list", "-f", "json")
+    assert code == 0 and [t["Name"] for t in json.loads(out)] == ["nightly"]
+    code, out, err = await cli(server, "cron-trigger-delete", "nightly")
+    assert code == 0, err
+
     code, out, err = await cli(server, "execution-get", "bogus")
     assert code == 1 and "WorkflowExecution not found [id=bogus]" in err
