@@ -49,6 +49,7 @@ class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
         step = Step(draft)
         try:
             self._handle(step, event)
+            step.run_deferred()
         except BaseException:
             draft.rollback()
             raise

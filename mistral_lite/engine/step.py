@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from mistral_lite.engine.data_flow import evaluation_data
 from mistral_lite.engine.effects import Effect
@@ -17,6 +18,17 @@ from mistral_lite.expr import ExpressionError, evaluate
 class Step:
     draft: Draft
     effects: list[Effect] = field(default_factory=list)
+    # Work started by this step, run one after another rather than nested, so a
+    # long chain of tasks that finish at once cannot exhaust the call stack.
+    deferred: deque[Callable[[], None]] = field(default_factory=deque)
+    started: dict[str, int] = field(default_factory=dict)  # task starts per workflow in this step
+
+    def defer(self, work: Callable[[], None]) -> None:
+        self.deferred.append(work)
+
+    def run_deferred(self) -> None:
+        while self.deferred:
+            self.deferred.popleft()()
 
     @property
     def rows(self):

@@ -20,6 +20,8 @@ class TaskLifecycle:
     """Mixed into Engine; relies on its workflow, join, with-items and reverse methods."""
 
     catalog: ActionCatalog
+    # Task starts one workflow may make within a single step before it is judged a runaway loop.
+    max_starts_per_step = 1000
 
     # -- start ---------------------------------------------------------------
     def new_task_execution(self, step: Step, wf_ex: dict[str, Any], task: TaskSpec, inbound: Mapping[str, Any],
@@ -60,8 +62,24 @@ class TaskLifecycle:
             self.add_to_backlog(step, wf_ex, task.name, inbound, triggered_by)
             return None
         task_ex = self.new_task_execution(step, wf_ex, task, inbound, triggered_by, states.RUNNING)
-        self.begin_task(step, wf_ex, task_ex, task)
+        step.defer(lambda: self._begin_created(step, wf_ex["id"], task_ex["id"], task))
         return task_ex
+
+    def _begin_created(self, step: Step, wf_id: str, task_id: str, task: TaskSpec) -> None:
+        """Begin a task created earlier in this step, unless its workflow or the task moved on meanwhile."""
+        wf_ex, task_ex = step.rows.get(WF, wf_id), step.rows.get(TASKS, task_id)
+        if wf_ex is None or task_ex is None or states.is_completed(wf_ex["state"]):
+            return
+        step.started[wf_id] = step.started.get(wf_id, 0) + 1
+        if step.started[wf_id] > self.max_starts_per_step:
+            # Tasks that end the moment they start, leading to each other for ever (say a task
+            # whose on-error starts itself): stop the loop instead of spinning without end.
+            self.finish_workflow(step, wf_ex, states.ERROR,
+                                 f"Stopped after {self.max_starts_per_step} tasks started at once without waiting for "
+                                 f"anything: a loop of tasks that end as soon as they start? (last: {task.name})")
+            return
+        if task_ex["state"] == states.RUNNING:
+            self.begin_task(step, wf_ex, task_ex, task)
 
     def begin_task(self, step: Step, wf_ex: dict[str, Any], task_ex: dict[str, Any], task: TaskSpec,
                    before_policies: bool = True) -> None:

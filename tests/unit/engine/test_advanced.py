@@ -428,3 +428,24 @@ wf:
 """))
     h.start("wf")
     assert len(h.started) == 2
+
+
+# -- long chains and runaway loops ------------------------------------------------
+
+def test_a_long_chain_of_tasks_that_end_at_once_does_not_exhaust_the_stack():
+    tasks = "".join(
+        f"    t{i}:\n      with-items: x in []\n      action: std.noop\n" + (f"      on-success: [t{i + 1}]\n" if i < 499 else "")
+        for i in range(500)
+    )
+    h = Harness(doc("wf:\n  tasks:\n" + tasks))
+    ex = h.start("wf")
+    assert h.execution(ex)["state"] == states.SUCCESS and len(h.tasks(ex)) == 500
+
+
+def test_a_loop_of_tasks_that_fail_at_once_is_stopped_not_spun_for_ever():
+    h = Harness(doc("wf:\n  tasks:\n    go: {on-success: [again]}\n    again: {workflow: ghost, on-error: [again]}\n"))
+    h.engine.max_starts_per_step = 50
+    ex = h.start("wf")
+    wf = h.execution(ex)
+    assert wf["state"] == states.ERROR and "a loop of tasks that end as soon as they start" in wf["state_info"]
+    assert len(h.tasks(ex)) == 52  # go, 50 runs of again, and the start that was refused
