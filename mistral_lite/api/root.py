@@ -33,7 +33,8 @@ def _database_ok(conn, catalog) -> bool:
 async def health(request: web.Request) -> web.Response:
     node = node_of(request)
     try:
-        database = "ok" if await node.reader.run(_database_ok)  # no barrier: health must answer even if a write is slow else "error"
+        # No read barrier: health must answer even while a write is slow.
+        database = "ok" if await node.reader.run(_database_ok) else "error"
     except Exception as e:  # health must answer even when the database does not
         database = f"error: {e}"
     body = {
