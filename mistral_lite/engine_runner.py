@@ -338,16 +338,11 @@ class EngineRunner:
 
 
 def row_after(commands: list[dict[str, Any]], table: str, row_id: str) -> dict[str, Any]:
-    """A row as a list of commands leaves it (the inserted row with its later updates)."""
-    row: dict[str, Any] = {}
+    """A row as a list of commands leaves it, replayed with the same rules as the engine's memory."""
+    rows = Rows()
     for command in commands:
-        if command["table"] != table:
-            continue
-        if command["op"] == "insert" and command["row"]["id"] == row_id:
-            row = dict(command["row"])
-        elif command["op"] == "update" and command["id"] == row_id and row:
-            row.update(command["set"])
-    return row
+        rows.apply(command)
+    return dict(rows.get(table, row_id) or {})
 
 
 def _load_state(conn, catalog) -> dict[str, list[dict[str, Any]]]:

@@ -28,8 +28,3 @@ class Conflict(MistralLiteError):
 
     status = 409
 
-
-class Unavailable(MistralLiteError):
-    """The node cannot take writes now (no leader, shutting down)."""
-
-    status = 503

@@ -93,9 +93,6 @@ class Rows:
             return before
         raise ValueError(f"unknown command op {op!r}")
 
-    def apply_all(self, commands: Iterable[Command]) -> None:
-        for command in commands:
-            self.apply(command)
 
     def _forget(self, table: str, row_id: str) -> None:
         row = self.tables[table].pop(row_id, None)

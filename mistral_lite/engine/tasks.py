@@ -11,7 +11,7 @@ from mistral_lite.engine.errors import TaskFailure
 from mistral_lite.engine.rows import ACTIONS, TASKS, TIMERS, WF
 from mistral_lite.engine.step import Step
 from mistral_lite.engine.transitions import Fired, Plan, arrange, candidate_clauses, publish_blocks
-from mistral_lite.lang.specs import TaskSpec, Target, WorkflowSpec
+from mistral_lite.lang.specs import TaskSpec, Target
 from mistral_lite.lang.values import is_expression
 from mistral_lite.node import DEFAULT_PROJECT
 
@@ -292,9 +292,6 @@ class TaskLifecycle:
                     self.add_to_backlog(step, step.rows.get(WF, wf_ex["id"]), item.target.name, ctx,
                                         {"task_id": task_ex["id"], "event": item.event})
 
-    def task_spec(self, wf_ex, name: str) -> TaskSpec:
-        spec: WorkflowSpec = self.spec_of(wf_ex)
-        return spec.tasks[name]
 
 
 def _retry_no(task_ex: Mapping[str, Any]) -> int:

@@ -14,7 +14,6 @@ from mistral_lite.lang.values import (
     call,
     description,
     expression_or_literal,
-    is_expression,
     mapping_or_expression,
     non_empty_mapping,
     tags,
@@ -156,7 +155,4 @@ def _requires(place: Place, task_names: set[str]) -> tuple[str, ...]:
             raise where.error(f"Task '{name}' not found.")
     return tuple(names)
 
-
-def is_static_name(name: str | None) -> bool:
-    return name is not None and not is_expression(name)
 

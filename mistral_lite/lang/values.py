@@ -52,13 +52,6 @@ def bool_or_expression(place: Place, what: str) -> Any:
     return value
 
 
-def string_or_expression(place: Place, what: str) -> str:
-    if not isinstance(place.value, str) or not place.value.strip():
-        raise place.error(f"{what} must be a non-empty string, got {describe(place.value)}")
-    check_expressions(place)
-    return place.value
-
-
 def expression_or_literal(place: Place) -> Any:
     """Any value; its strings are checked as expressions."""
     check_expressions(place)

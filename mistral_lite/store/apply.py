@@ -41,9 +41,6 @@ class ApplyResult:
     # Row counts per command, so a caller can tell a conditional update that did nothing.
     counts: tuple[int, ...] = field(default_factory=tuple)
 
-    @property
-    def ok(self) -> bool:
-        return self.status in ("applied", "duplicate", "skipped")
 
 
 def apply_entry(conn: sqlite3.Connection, catalog: Catalog, index: int, entry: Entry) -> ApplyResult:
