@@ -19,13 +19,13 @@ from mistral_lite.engine.actions import ResolvedAction, resolve, run_effect, tra
 from mistral_lite.engine.errors import TaskFailure
 from mistral_lite.engine.rows import Draft
 from mistral_lite.engine.step import Step
-from mistral_lite.errors import Conflict, InvalidInput, NotFound
+from mistral_lite.errors import Conflict, InvalidInput, NotFound, Unavailable
 from mistral_lite.node import DEFAULT_PROJECT
 from mistral_lite.scheduler.timers import TimerScheduler
 from mistral_lite.store import commands as cmd
 from mistral_lite.engine.effects import ArmTimer, Effect, RunAction
 from mistral_lite.engine.engine import Engine
-from mistral_lite.engine.events import ActionFinished, Event, RerunTask, StartWorkflow, TimerFired
+from mistral_lite.engine.events import ActionFinished, Event, RerunTask, StartWorkflow, StopWorkflow, TimerFired
 from mistral_lite.engine.rows import ACTION_DEFS, ACTIONS, ENVIRONMENTS, TASKS, TIMERS, WF, WF_DEFS, Rows
 from mistral_lite.engine.step import StepResult
 from mistral_lite.executor import ActionContext, Executor, Outcome
@@ -38,6 +38,8 @@ from mistral_lite.store.apply import ApplyResult
 log = logs.get("mistral_lite.engine_runner")
 
 DEFINITION_TABLES = (WF_DEFS, ACTION_DEFS, ENVIRONMENTS)
+TREE_TABLES = (WF, TASKS, ACTIONS, TIMERS)
+NOT_RECORDED = "A step of this execution could not be recorded, so it was stopped: {reason}"
 INTERRUPTED = (
     "The action was running when the node stopped and the task does not allow running it again "
     "(safe-rerun is false), so its outcome is unknown"
@@ -78,6 +80,8 @@ class EngineRunner:
         self.timers = TimerScheduler(self._timer_fired, node.clock)
         self._builtins: dict[str, SystemAction] | None = None
         self._stopping = False
+        # Root execution id -> future resolved when its memory has been rebuilt from SQLite.
+        self._recovering: dict[str, asyncio.Future[None]] = {}
         node.log.add_listener(self._on_committed)
 
     # -- life cycle -------------------------------------------------------------
@@ -105,7 +109,7 @@ class EngineRunner:
         else:
             log.warning("interrupted action failed", execution_id=wf_ex["id"], task=task_ex["name"],
                         action_execution_id=action_ex["id"])
-            await self.handle(ActionFinished(action_ex["id"], states.ERROR, INTERRUPTED))
+            await self.handle(ActionFinished(action_ex["id"], states.ERROR, INTERRUPTED), requested=False)
 
     async def stop(self) -> None:
         """Stop performing effects; running actions are abandoned (they are recovered at the next start)."""
@@ -117,24 +121,18 @@ class EngineRunner:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     # -- events -------------------------------------------------------------------
-    async def handle(self, event: Event, extra_commands: list[dict[str, Any]] | None = None) -> StepResult:
+    async def handle(self, event: Event, extra_commands: list[dict[str, Any]] | None = None, *,
+                     requested: bool = True) -> StepResult:
         """Run one engine step, commit it (with extra commands that must land with it), then start its effects.
 
-        Engine errors propagate unchanged."""
+        `requested`: a client waits for this step and gets its error if it cannot be recorded; otherwise
+        (an action result, a timer) the execution itself ends ERROR with the reason. Engine errors
+        propagate unchanged."""
+        if self._recovering:
+            await self._after_recovery(self._root_of_event(event))
         result = self.engine.step(event, self._ids, self.node.now())
         if result.commands:
-            commands = tuple(result.commands) + tuple(extra_commands or ())
-            entry = Entry(id=next(self._ids), kind="engine", commands=commands)
-            try:
-                applied = await self.node.log.submit(entry)
-            except Exception:
-                log.exception("engine entry not committed; reloading state from the database")
-                await self._reload()
-                raise
-            if applied.status == "error":
-                log.error("engine entry failed to apply; reloading state", error=applied.error)
-                await self._reload()
-                raise RuntimeError(f"engine step could not be applied: {applied.error}")
+            await self._commit(tuple(result.commands) + tuple(extra_commands or ()), requested)
         self._perform(result.effects)
         self._evict_finished(result.commands)
         return result
@@ -143,10 +141,23 @@ class EngineRunner:
         """Commit changes the engine does not decide (description, env, deletion) and mirror them in memory."""
         for command in commands if mirror else ():
             self.rows.apply(command)
-        applied = await self.node.log.submit(Entry(id=next(self._ids), kind="engine", commands=tuple(commands)))
+        await self._commit(tuple(commands), requested=True)
+
+    async def _commit(self, commands: tuple[dict[str, Any], ...], requested: bool) -> None:
+        """Submit one engine entry. If it cannot be recorded, only the executions it touched are rebuilt
+        from SQLite (every other execution goes on undisturbed) and the failure is reported."""
+        try:
+            applied = await self.node.log.submit(Entry(id=next(self._ids), kind="engine", commands=commands))
+        except Exception as e:
+            reason = f"{type(e).__name__}: {e}"
+            log.error("engine entry not committed", error=reason, executions=sorted(self._roots_of(commands)))
+            await self._rebuild(commands, reason, requested)
+            raise Unavailable(f"The change could not be recorded ({reason}); nothing of it was kept") from None
         if applied.status == "error":
-            await self._reload()
-            raise RuntimeError(f"change could not be applied: {applied.error}")
+            log.error("engine entry rejected", error=applied.error, executions=sorted(self._roots_of(commands)))
+            await self._rebuild(commands, applied.error or "rejected", requested)
+            raise {"conflict": Conflict, "not_found": NotFound}.get(applied.error_kind or "", InvalidInput)(
+                f"The change could not be recorded: {applied.error}")
 
     async def start_workflow(self, execution_id: str, definition_id: str, wf_input: dict[str, Any],
                              params: dict[str, Any], description: str = "",
@@ -179,7 +190,7 @@ class EngineRunner:
 
     async def _timer_fired(self, timer_id: str) -> None:
         if not self._stopping:
-            await self.handle(TimerFired(timer_id))
+            await self.handle(TimerFired(timer_id), requested=False)
 
     def _perform(self, effects: list[Effect]) -> None:
         for effect in effects:
@@ -205,7 +216,8 @@ class EngineRunner:
         if outcome.state == states.RUNNING or self._stopping:
             return  # an async action: its result arrives over the API
         try:
-            await self.handle(ActionFinished(effect.action_execution_id, outcome.state, outcome.result))
+            await self.handle(ActionFinished(effect.action_execution_id, outcome.state, outcome.result),
+                              requested=False)
         except Exception:
             log.exception("action result could not be recorded", action_execution_id=effect.action_execution_id)
 
@@ -300,25 +312,111 @@ class EngineRunner:
             if wf_ex is not None and wf_ex.get("task_execution_id") is None and states.is_completed(wf_ex["state"]):
                 self._evict_tree(wf_id)
 
-    def _evict_tree(self, wf_id: str) -> None:
+    def _evict_tree(self, wf_id: str) -> list[str]:
+        """Drop an execution and everything below it from memory; returns the execution ids dropped."""
+        dropped = [wf_id]
         for task_ex in self.rows.tasks_of(wf_id):
             for child in self.rows.subworkflows_of(task_ex["id"]):
-                self._evict_tree(child["id"])
+                dropped += self._evict_tree(child["id"])
             for action_ex in self.rows.actions_of(task_ex["id"]):
                 self.rows.evict(ACTIONS, action_ex["id"])
             self.rows.evict(TASKS, task_ex["id"])
         self.rows.evict(WF, wf_id)
         self.engine.forget(wf_id)
+        return dropped
+
+    # -- rebuilding one execution after a step that could not be recorded ---------
+    def _root_of_row(self, table: str, row: Mapping[str, Any] | None) -> str | None:
+        """The root execution a row belongs to, from memory (None for standalone action executions)."""
+        if row is None:
+            return None
+        if table == TASKS or table == TIMERS:
+            return self._root_of_row(WF, self.rows.get(WF, row.get("workflow_execution_id")))
+        if table == ACTIONS:
+            return self._root_of_row(TASKS, self.rows.get(TASKS, row.get("task_execution_id")))
+        if table == WF:
+            return row.get("root_execution_id") or row.get("id")
+        return None
+
+    def _roots_of(self, commands: Iterator[dict[str, Any]] | tuple[dict[str, Any], ...]) -> set[str]:
+        roots = set()
+        for command in commands:
+            table = command.get("table")
+            row = command.get("row") or self.rows.get(table, command.get("id")) if table in TREE_TABLES else None
+            root = self._root_of_row(table, row)
+            if root is not None:
+                roots.add(root)
+        return roots
+
+    def _root_of_event(self, event: Event) -> str | None:
+        if isinstance(event, ActionFinished):
+            return self._root_of_row(ACTIONS, self.rows.get(ACTIONS, event.action_execution_id))
+        if isinstance(event, TimerFired):
+            return self._root_of_row(TIMERS, self.rows.get(TIMERS, event.timer_id))
+        if isinstance(event, RerunTask):
+            return self._root_of_row(TASKS, self.rows.get(TASKS, event.task_execution_id))
+        return self._root_of_row(WF, self.rows.get(WF, getattr(event, "execution_id", None)))
+
+    async def _after_recovery(self, root: str | None) -> None:
+        """Events of an execution being rebuilt wait for it; every other execution goes on."""
+        gate = self._recovering.get(root) if root is not None else None
+        if gate is not None:
+            await asyncio.shield(gate)
+
+    async def _rebuild(self, commands: tuple[dict[str, Any], ...], reason: str, requested: bool) -> None:
+        """Make memory of the executions these commands touched equal to SQLite again, then, if no client
+        is waiting for the answer, end them ERROR with the reason (nothing may stay RUNNING unseen)."""
+        roots = self._roots_of(commands)
+        mine = {r for r in roots if r not in self._recovering}
+        others = [self._recovering[r] for r in roots - mine]
+        if mine:
+            gate = asyncio.get_running_loop().create_future()
+            self._recovering.update({r: gate for r in mine})
+            try:
+                await self.node.log.barrier()  # later steps of these executions have settled too
+                snapshot = await self.node.reader.run(_load_trees, sorted(mine))
+                for root in mine:
+                    self._drop_tree(root)
+                self._load(snapshot)
+            finally:
+                for root in mine:
+                    del self._recovering[root]
+                gate.set_result(None)
+        if others:
+            await asyncio.gather(*(asyncio.shield(g) for g in others))
+        if requested:
+            return
+        for root in sorted(mine):
+            wf_ex = self.rows.get(WF, root)
+            if wf_ex is None or wf_ex["state"] not in states.ACTIVE:
+                continue
+            log.error("execution failed: a step could not be recorded", execution_id=root, error=reason)
+            try:
+                await self.handle(StopWorkflow(root, states.ERROR, NOT_RECORDED.format(reason=reason)))
+            except Exception:
+                log.exception("could not record the failure either; the next start settles it", execution_id=root)
+
+    def _drop_tree(self, root: str) -> None:
+        """Forget an execution tree in memory only, its timers too."""
+        for wf_id in self._evict_tree(root):
+            for timer in self.rows.find(TIMERS, workflow_execution_id=wf_id):
+                self.timers.cancel(timer["id"])
+                self.rows.evict(TIMERS, timer["id"])
+
+    def _load(self, snapshot: Mapping[str, list[dict[str, Any]]]) -> None:
+        for table, rows in snapshot.items():
+            self.rows.load(table, rows)
+        for timer in snapshot.get(TIMERS, ()):
+            self.timers.arm(timer["id"], timer["due_at"])
+        for wf_ex in snapshot.get(WF, ()):
+            if wf_ex.get("task_execution_id") is None and states.is_completed(wf_ex["state"]):
+                self._evict_tree(wf_ex["id"])
 
     async def _reload(self) -> None:
         """Rebuild memory from SQLite and arm every timer row of the loaded executions."""
         self.rows.clear()
         self.engine.forget_all()
-        snapshot = await self.node.reader.run(_load_state)
-        for table, rows in snapshot.items():
-            self.rows.load(table, rows)
-        for timer in self.rows.tables[TIMERS].values():
-            self.timers.arm(timer["id"], timer["due_at"])
+        self._load(await self.node.reader.run(_load_state))
 
     async def ensure_loaded(self, execution_id: str) -> None:
         """Bring a finished execution tree back into memory (a rerun reopens it)."""
@@ -358,8 +456,12 @@ def _load_state(conn, catalog) -> dict[str, list[dict[str, Any]]]:
 
 
 def _load_tree(conn, catalog, root_id: str) -> dict[str, list[dict[str, Any]]]:
-    root = queries.get_row(conn, catalog, WF, root_id)
-    return _trees(conn, catalog, [root] if root else [])
+    return _load_trees(conn, catalog, [root_id])
+
+
+def _load_trees(conn, catalog, root_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    roots = [queries.get_row(conn, catalog, WF, root_id) for root_id in root_ids]
+    return _trees(conn, catalog, [r for r in roots if r])
 
 
 def _trees(conn, catalog, roots: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

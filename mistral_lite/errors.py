@@ -28,3 +28,9 @@ class Conflict(MistralLiteError):
 
     status = 409
 
+
+
+class Unavailable(MistralLiteError):
+    """The node cannot record the change right now (storage failing, node stopping); nothing was kept."""
+
+    status = 503
