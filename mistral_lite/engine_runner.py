@@ -39,6 +39,7 @@ log = logs.get("mistral_lite.engine_runner")
 
 DEFINITION_TABLES = (WF_DEFS, ACTION_DEFS, ENVIRONMENTS)
 TREE_TABLES = (WF, TASKS, ACTIONS, TIMERS)
+DEFERRED = "deferred"  # runtime_context key of an action recorded while draining, never started
 NOT_RECORDED = "A step of this execution could not be recorded, so it was stopped: {reason}"
 INTERRUPTED = (
     "The action was running when the node stopped and the task does not allow running it again "
@@ -80,6 +81,8 @@ class EngineRunner:
         self.timers = TimerScheduler(self._timer_fired, node.clock)
         self._builtins: dict[str, SystemAction] | None = None
         self._stopping = False
+        self._draining = False
+        self._deferred: list[str] = []  # actions recorded while draining, never started
         # Root execution id -> future resolved when its memory has been rebuilt from SQLite.
         self._recovering: dict[str, asyncio.Future[None]] = {}
         node.log.add_listener(self._on_committed)
@@ -88,13 +91,32 @@ class EngineRunner:
     async def start(self) -> None:
         """Load definitions and unfinished executions; settle actions a previous run left RUNNING."""
         await self._reload()
-        recovered = 0
-        for action_ex in list(self.rows.tables[ACTIONS].values()):
-            if action_ex["state"] == states.RUNNING and action_ex.get("is_sync", True):
+        running = [a for a in self.rows.tables[ACTIONS].values()
+                   if a["state"] == states.RUNNING and a.get("is_sync", True)]
+        deferred = [a for a in running if (a.get("runtime_context") or {}).get(DEFERRED)]
+        await self._dispatch_deferred(deferred)
+        for action_ex in running:
+            if action_ex not in deferred:
                 await self._recover(action_ex)
-                recovered += 1
-        log.info("engine started", executions=len(self.rows.tables[WF]), recovered_actions=recovered,
-                 timers=self.timers.armed)
+        log.info("engine started", executions=len(self.rows.tables[WF]), recovered_actions=len(running) - len(deferred),
+                 started_deferred=len(deferred), timers=self.timers.armed)
+
+    async def _dispatch_deferred(self, deferred: list[dict[str, Any]]) -> None:
+        """Start the actions a draining node recorded but never started: they have not run, so they
+        simply run now. The mark is cleared first, so a crash while they run counts as an interruption."""
+        if not deferred:
+            return
+        await self.commit_direct([
+            cmd.update(ACTIONS, a["id"], {"runtime_context": _without(a.get("runtime_context"), DEFERRED)},
+                       when={"state": states.RUNNING})
+            for a in deferred
+        ])
+        for action_ex in deferred:
+            task_ex = self.rows.get(TASKS, action_ex.get("task_execution_id"))
+            wf_ex = self.rows.get(WF, task_ex["workflow_execution_id"]) if task_ex else None
+            task = self.engine.spec_of(wf_ex).tasks.get(task_ex["name"]) if wf_ex else None
+            if task is not None:
+                self._perform([run_effect(action_ex, wf_ex, task_ex, task)])
 
     async def _recover(self, action_ex: dict[str, Any]) -> None:
         task_ex = self.rows.get(TASKS, action_ex.get("task_execution_id"))
@@ -110,6 +132,48 @@ class EngineRunner:
             log.warning("interrupted action failed", execution_id=wf_ex["id"], task=task_ex["name"],
                         action_execution_id=action_ex["id"])
             await self.handle(ActionFinished(action_ex["id"], states.ERROR, INTERRUPTED), requested=False)
+
+    async def drain(self, timeout: float, abort: asyncio.Event | None = None) -> int:
+        """Start no new work; give running actions up to `timeout` seconds (or until `abort` is set) to
+        finish and have their results recorded. Work their results lead to is recorded but not started:
+        the next start runs it. Returns how many actions were still running."""
+        self._draining = True
+        await self.timers.stop()
+        deadline = asyncio.get_running_loop().time() + timeout
+        if self._tasks:
+            log.info("draining: waiting for running actions", actions=len(self._tasks), timeout_s=timeout)
+        aborted = asyncio.ensure_future(abort.wait()) if abort is not None else None
+        try:
+            while self._tasks and (left := deadline - asyncio.get_running_loop().time()) > 0:
+                if aborted is not None and aborted.done():
+                    break
+                waiting = set(self._tasks) | ({aborted} if aborted is not None else set())
+                await asyncio.wait(waiting, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if aborted is not None:
+                aborted.cancel()
+        await self._record_deferred()
+        if self._tasks:
+            log.warning("actions still running after the drain; the next start settles them",
+                        actions=len(self._tasks))
+        return len(self._tasks)
+
+    async def _record_deferred(self) -> None:
+        """Mark the action executions that were recorded while draining but never started."""
+        commands = []
+        for action_id in dict.fromkeys(self._deferred):
+            row = self.rows.get(ACTIONS, action_id)
+            if row is not None and row["state"] == states.RUNNING:
+                runtime = {**(row.get("runtime_context") or {}), DEFERRED: True}
+                commands.append(cmd.update(ACTIONS, action_id, {"runtime_context": runtime},
+                                           when={"state": states.RUNNING}))
+        self._deferred.clear()
+        if commands:
+            try:
+                await self.commit_direct(commands)
+                log.info("recorded actions to start at the next start", actions=len(commands))
+            except Exception:
+                log.exception("could not record the actions left to start; the next start settles them")
 
     async def stop(self) -> None:
         """Stop performing effects; running actions are abandoned (they are recovered at the next start)."""
@@ -193,6 +257,10 @@ class EngineRunner:
             await self.handle(TimerFired(timer_id), requested=False)
 
     def _perform(self, effects: list[Effect]) -> None:
+        if self._draining:
+            # Timer rows are durable and re-armed at the next start; actions are marked to start then.
+            self._deferred.extend(e.action_execution_id for e in effects if isinstance(e, RunAction))
+            return
         for effect in effects:
             if self._stopping:
                 return
@@ -433,6 +501,10 @@ class EngineRunner:
         wf_ex = await self.node.read(queries.get_row, WF, task["workflow_execution_id"])
         await self.ensure_loaded(wf_ex.get("root_execution_id") or wf_ex["id"])
         return await self.handle(RerunTask(task_id, reset, env))
+
+
+def _without(mapping: Mapping[str, Any] | None, key: str) -> dict[str, Any]:
+    return {k: v for k, v in (mapping or {}).items() if k != key}
 
 
 def row_after(commands: list[dict[str, Any]], table: str, row_id: str) -> dict[str, Any]:

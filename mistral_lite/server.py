@@ -49,7 +49,9 @@ class RunningServer:
             applied_index=self.node.log.applied_index,
         )
 
-    async def stop(self) -> None:
+    async def stop(self, abort: asyncio.Event | None = None) -> None:
+        """Stop taking requests and firing triggers, let running actions finish (up to drain-timeout, or
+        until `abort` is set), record their results, then close everything."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -57,6 +59,7 @@ class RunningServer:
             await self.cron.stop()
             self.cron = None
         if self.engine is not None:
+            await self.engine.drain(self.config.drain_timeout, abort)
             await self.engine.stop()
             self.engine = None
         if self._executor is not None:
@@ -69,14 +72,22 @@ class RunningServer:
 
 
 async def serve(config: Config) -> None:
-    stop = asyncio.Event()
+    """Serve until SIGINT or SIGTERM; a second one during the drain stops at once."""
+    stop, abort = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        if stop.is_set():
+            log.warning("second stop signal: not waiting for running actions", node_id=config.node_id)
+            abort.set()
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     server = RunningServer(config)
     try:
         await server.start()
         await stop.wait()
-        log.info("shutting down", node_id=config.node_id)
+        log.info("shutting down", node_id=config.node_id, drain_timeout_s=config.drain_timeout)
     finally:
-        await server.stop()
+        await server.stop(abort)
