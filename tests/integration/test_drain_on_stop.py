@@ -54,7 +54,7 @@ def test_sigterm_under_load_loses_nothing(tmp_path):
     server = ServerProcess(data).start()
     try:
         call("POST", server.url + "/workflows", text=WORKFLOWS)
-        ids = [start(server, n, 1.5) for n in range(40)]
+        ids = [start(server, n, 3) for n in range(40)]
         wait_until(lambda: naps_running(server, 40), 20, "every nap running")
     finally:
         assert server.stop(signal.SIGTERM, timeout=30) == 0, server.log()
