@@ -60,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from mistral_lite.errors import StartRefused
     from mistral_lite.server import serve
+    from mistral_lite.store.migrations import MigrationError
 
     flags = {f.name: getattr(args, f.name) for f in option_fields()}
     try:
@@ -71,7 +73,8 @@ def _serve(args: argparse.Namespace) -> int:
     logs.configure(config.log_level, config.log_format)
     try:
         asyncio.run(serve(config))
-    except OSError as e:
+    except (OSError, StartRefused, MigrationError) as e:
+        # One line, no traceback: the message says what is wrong and what to do.
         logs.get("mistral_lite.server").error("cannot start", error=str(e))
         return 1
     return 0

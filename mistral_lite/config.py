@@ -29,6 +29,7 @@ class Config:
     log_format: str = field(default="auto", metadata={"help": "console, json, or auto (console on a terminal, json otherwise)"})
     max_body_size: int = field(default=1024 * 1024, metadata={"help": "largest accepted request body in bytes"})
     default_limit: int = field(default=1000, metadata={"help": "page size used by list endpoints when no limit (or a larger one) is given"})
+    integrity_check: str = field(default="quick", metadata={"help": "database check at start: quick (PRAGMA quick_check), full (PRAGMA integrity_check, also indexes against tables) or off"})
 
     @property
     def database_path(self) -> Path:
@@ -46,6 +47,8 @@ class Config:
             raise ConfigError("max_body_size must be positive")
         if self.default_limit <= 0:
             raise ConfigError("default_limit must be positive")
+        if self.integrity_check not in ("quick", "full", "off"):
+            raise ConfigError(f"integrity_check must be quick, full or off, got {self.integrity_check!r}")
 
 
 def option_fields() -> list[dataclasses.Field]:
