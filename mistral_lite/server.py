@@ -50,6 +50,8 @@ class RunningServer:
         )
 
     async def stop(self) -> None:
+        if self.node is None:  # start() was refused before opening anything: nothing to undo or log
+            return
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

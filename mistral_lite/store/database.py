@@ -47,11 +47,16 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         integrity.check_file(self.path)
         try:
+            if self.path.exists():  # checked on a read-only connection: nothing writes before it passes
+                checking = connect(self.path, readonly=True)
+                try:
+                    integrity.check_integrity(checking, self.path, integrity_check)
+                finally:
+                    checking.close()
             self._conn = connect(self.path)
         except sqlite3.Error as e:
             raise StartRefused(f"database {self.path} cannot be opened: {e}") from None
         try:
-            integrity.check_integrity(self._conn, self.path, integrity_check)
             self.schema_version = migrate(self._conn)
             self.catalog: Catalog = read_catalog(self._conn)
         except BaseException:
