@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sqlite3
 import sys
 from typing import Sequence
 
@@ -76,6 +77,12 @@ def _serve(args: argparse.Namespace) -> int:
     except (OSError, StartRefused, MigrationError) as e:
         # One line, no traceback: the message says what is wrong and what to do.
         logs.get("mistral_lite.server").error("cannot start", error=str(e))
+        return 1
+    except sqlite3.DatabaseError as e:  # damage the start check did not see (or --integrity-check off)
+        logs.get("mistral_lite.server").error(
+            "cannot start",
+            error=f"database error: {e}; see docs/operations.md, 'Integrity check and restoring from a backup'",
+        )
         return 1
     return 0
 
