@@ -30,6 +30,7 @@ class Config:
     max_body_size: int = field(default=1024 * 1024, metadata={"help": "largest accepted request body in bytes"})
     default_limit: int = field(default=1000, metadata={"help": "page size used by list endpoints when no limit (or a larger one) is given"})
     drain_timeout: int = field(default=30, metadata={"help": "seconds a stopping node waits for running actions to finish and record their results"})
+    integrity_check: str = field(default="quick", metadata={"help": "database check at start: quick (PRAGMA quick_check), full (PRAGMA integrity_check, also indexes against tables) or off"})
 
     @property
     def database_path(self) -> Path:
@@ -49,6 +50,8 @@ class Config:
             raise ConfigError("default_limit must be positive")
         if self.drain_timeout < 0:
             raise ConfigError("drain_timeout must be zero or more seconds")
+        if self.integrity_check not in ("quick", "full", "off"):
+            raise ConfigError(f"integrity_check must be quick, full or off, got {self.integrity_check!r}")
 
 
 def option_fields() -> list[dataclasses.Field]:

@@ -52,6 +52,8 @@ class RunningServer:
     async def stop(self, abort: asyncio.Event | None = None) -> None:
         """Stop taking requests and firing triggers, let running actions finish (up to drain-timeout, or
         until `abort` is set), record their results, then close everything."""
+        if self.node is None:  # start() was refused before opening anything: nothing to undo or log
+            return
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
