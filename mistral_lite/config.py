@@ -29,6 +29,10 @@ class Config:
     log_format: str = field(default="auto", metadata={"help": "console, json, or auto (console on a terminal, json otherwise)"})
     max_body_size: int = field(default=1024 * 1024, metadata={"help": "largest accepted request body in bytes"})
     default_limit: int = field(default=1000, metadata={"help": "page size used by list endpoints when no limit (or a larger one) is given"})
+    max_action_result_size: int = field(default=1024 * 1024, metadata={"help": "largest action result kept, in bytes of its JSON (0: no limit); a larger one fails the task"})
+    max_action_input_size: int = field(default=1024 * 1024, metadata={"help": "largest evaluated task input (of an action or sub-workflow), in bytes of its JSON (0: no limit)"})
+    max_http_response_size: int = field(default=5 * 1024 * 1024, metadata={"help": "largest response body std.http reads, in bytes (0: no limit); reading stops past it"})
+    max_subworkflow_depth: int = field(default=100, metadata={"help": "most levels of sub-workflows under one root execution"})
 
     @property
     def database_path(self) -> Path:
@@ -46,6 +50,11 @@ class Config:
             raise ConfigError("max_body_size must be positive")
         if self.default_limit <= 0:
             raise ConfigError("default_limit must be positive")
+        for name in ("max_action_result_size", "max_action_input_size", "max_http_response_size"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 (no limit) or a positive number of bytes")
+        if self.max_subworkflow_depth <= 0:
+            raise ConfigError("max_subworkflow_depth must be positive")
 
 
 def option_fields() -> list[dataclasses.Field]:

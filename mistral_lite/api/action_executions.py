@@ -25,6 +25,8 @@ FIELDS = (
 COLUMNS = ("id", "name", "description", "workflow_name", "workflow_namespace", "task_execution_id", "state",
            "state_info", "tags", "project_id", "accepted", "created_at", "updated_at")
 COLLECTION = listing.Collection(key="action_executions", fields=FIELDS, columns={c: c for c in COLUMNS})
+# Columns a list row never shows; `output` only with include_output.
+UNLISTED = ("spec", "runtime_context")
 PUT_STATES = (states.SUCCESS, states.ERROR, states.CANCELLED, states.PAUSED, states.RUNNING)
 RUN_FIELDS = ("name", "input", "params", "workflow_namespace", "description", "id")
 
@@ -60,10 +62,14 @@ async def _row(request: web.Request, action_id: str) -> dict[str, Any]:
     return row
 
 
+def unlisted(include_output: bool) -> tuple[str, ...]:
+    return UNLISTED if include_output else (*UNLISTED, "output")
+
+
 async def list_action_executions(request: web.Request) -> web.Response:
     include_output = flag(request, "include_output")
     return await listing.list_table(request, COLLECTION, TABLE, lambda r: resource(r, output=include_output),
-                                    "ActionExecution", extra=("include_output",))
+                                    "ActionExecution", extra=("include_output",), omit=unlisted(include_output))
 
 
 async def list_task_action_executions(request: web.Request) -> web.Response:
@@ -73,7 +79,8 @@ async def list_task_action_executions(request: web.Request) -> web.Response:
     include_output = flag(request, "include_output")
     return await listing.list_table(request, COLLECTION, TABLE, lambda r: resource(r, output=include_output),
                                     "ActionExecution", extra=("include_output",),
-                                    filters=[Filter("task_execution_id", "eq", task_id)])
+                                    filters=[Filter("task_execution_id", "eq", task_id)],
+                                    omit=unlisted(include_output))
 
 
 async def get_action_execution(request: web.Request) -> web.Response:

@@ -117,12 +117,14 @@ async def list_table(
     model: str,
     extra: Iterable[str] = (),
     filters: Iterable[Filter] = (),
+    omit: Iterable[str] = (),
 ) -> web.Response:
-    """The whole GET of a collection stored in one table: parse, page, shape, respond."""
+    """The whole GET of a collection stored in one table: parse, page, shape, respond.
+
+    omit: columns `resource` does not use, left unread."""
     node = node_of(request)
     req = parse(request, collection, node.config.default_limit, extra)
-    if filters:
-        req = ListRequest(replace(req.query, filters=req.query.filters + tuple(filters)), req.fields)
+    req = ListRequest(replace(req.query, filters=req.query.filters + tuple(filters), omit=tuple(omit)), req.fields)
     try:
         rows = await node.read(queries.list_page, table, req.query)
     except MarkerNotFound as e:
