@@ -48,10 +48,10 @@ def _scalar_size(item: Any) -> int:
     if item is False:
         return 5
     if isinstance(item, int):
-        if item.bit_length() < 1000:
+        if item.bit_length() < 14_000:
             return len(str(item))
-        # Digits from the bit length: str() of a huge int is slow (and refused past 4,300 digits).
-        return int(item.bit_length() * _LOG10_2) + (item < 0)
+        # At least this many digits: str() of a huge int is slow (and refused past 4,300 digits).
+        return int((item.bit_length() - 1) * _LOG10_2) + 1 + (item < 0)
     if isinstance(item, float):
         return len(repr(item))
     return len(str(item)) + 2  # what the store's encoder would make of it at best

@@ -91,3 +91,12 @@ def test_find_rows_and_get_row(db):
     assert queries.get_row(conn, catalog, "workbooks", "0003")["tags"] == ["odd", "x"]
     assert queries.get_row(conn, catalog, "workbooks", "missing") is None
     assert len(queries.find_rows(conn, catalog, "workbooks", {"namespace": "ns"})) == 10
+
+
+def test_omitted_columns_are_not_read(db):
+    conn, catalog = db
+    page = queries.list_page(conn, catalog, "workbooks", PageQuery(limit=3, omit=("definition", "tags")))
+    assert len(page) == 3
+    assert all("definition" not in row and "tags" not in row and row["name"] for row in page)
+    whole = queries.list_page(conn, catalog, "workbooks", PageQuery(limit=1))[0]
+    assert whole["definition"] == "d" and whole["tags"] == ["even"]
