@@ -12,6 +12,8 @@ from mistral_lite.api.context import node_of, runner_of
 from mistral_lite.api.params import as_json_text, check_known, flag, json_body, json_object
 from mistral_lite.engine import states
 from mistral_lite.errors import InvalidInput, NotFound
+from mistral_lite.executor.runner import result_too_large_message
+from mistral_lite.json_size import size_over
 from mistral_lite.store import queries
 from mistral_lite.store.queries import Filter
 from mistral_lite.timestamps import to_api
@@ -109,8 +111,18 @@ async def update_action_execution(request: web.Request) -> web.Response:
     if state not in PUT_STATES:
         raise InvalidInput(f"Error. Expected one of {list(PUT_STATES)}, got state={state!r}")
     row = await _row(request, action_id)
-    await runner_of(request).set_action_result(row, state, _result(state, body.get("output")))
+    state, result = _bounded(request, row, state, _result(state, body.get("output")))
+    await runner_of(request).set_action_result(row, state, result)
     return web.json_response(resource(await _row(request, action_id)))
+
+
+def _bounded(request: web.Request, row: dict[str, Any], state: str, result: Any) -> tuple[str, Any]:
+    """A reported result too big to keep fails the action, as one returned by the executor does."""
+    limit = node_of(request).config.max_action_result_size
+    size = size_over(result, limit) if limit and state in (states.SUCCESS, states.ERROR) else None
+    if size is None:
+        return state, result
+    return states.ERROR, result_too_large_message(row["name"], size, limit, row["id"])
 
 
 async def run_action(request: web.Request) -> web.Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -59,6 +60,20 @@ async def test_a_result_over_the_limit_fails_the_task_and_says_why(small: Api):
     assert action["state"] == "ERROR"
     assert "limit=1000 bytes" in json.loads(action["output"])["result"]
     assert (await small.run("echo", {"size": 900}))["state"] == "SUCCESS"
+
+
+async def test_a_result_reported_over_the_api_is_held_to_the_same_limit(small: Api):
+    await small.upload("---\nversion: '2.0'\nwait:\n  tasks:\n    hold: {action: std.async_noop}\n")
+    started = await small.start("wait")
+    for _ in range(200):
+        actions = (await small.ok("GET", "/action_executions"))["action_executions"]
+        if actions:
+            break
+        await asyncio.sleep(0.02)
+    [action] = actions
+    await small.ok("PUT", f"/action_executions/{action['id']}", {"state": "SUCCESS", "output": "y" * 2000})
+    ex = await small.wait(started["id"])
+    assert ex["state"] == "ERROR" and "max-action-result-size" in ex["state_info"], ex
 
 
 async def test_an_input_over_the_limit_fails_the_task_before_running_anything(small: Api):
