@@ -48,13 +48,14 @@ def find_row(conn: sqlite3.Connection, catalog: Catalog, table_name: str, equals
 
 
 def find_rows(
-    conn: sqlite3.Connection, catalog: Catalog, table_name: str, equals: dict[str, Any], limit: int | None = None
+    conn: sqlite3.Connection, catalog: Catalog, table_name: str, equals: dict[str, Any], limit: int | None = None,
+    omit: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    """Rows whose columns equal the given values, oldest first."""
+    """Rows whose columns equal the given values, oldest first; `omit` columns are left unread."""
     table = catalog.table(table_name)
     filters = tuple(Filter(c, "eq" if v is not None else "null", v) for c, v in equals.items())
     where, params = _where(table, filters)
-    sql = f'SELECT * FROM "{table.name}" WHERE {where} ORDER BY rowid'
+    sql = f'SELECT {_select_list(table, omit)} FROM "{table.name}" WHERE {where} ORDER BY rowid'
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return _fetch(conn, table, sql, params)
