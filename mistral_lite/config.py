@@ -29,7 +29,7 @@ class Config:
     log_format: str = field(default="auto", metadata={"help": "console, json, or auto (console on a terminal, json otherwise)"})
     max_body_size: int = field(default=1024 * 1024, metadata={"help": "largest accepted request body in bytes"})
     default_limit: int = field(default=1000, metadata={"help": "page size used by list endpoints when no limit (or a larger one) is given"})
-    max_action_result_size: int = field(default=1024 * 1024, metadata={"help": "largest action result kept, in bytes of its JSON (0: no limit); a larger one fails the task"})
+    max_action_result_size: int = field(default=1024 * 1024, metadata={"help": "largest action result (and task publish) kept, in bytes of its JSON (0: no limit); a larger one fails the task"})
     max_action_input_size: int = field(default=1024 * 1024, metadata={"help": "largest evaluated task input (of an action or sub-workflow), in bytes of its JSON (0: no limit)"})
     max_http_response_size: int = field(default=5 * 1024 * 1024, metadata={"help": "largest response body std.http reads, in bytes (0: no limit); reading stops past it"})
     max_subworkflow_depth: int = field(default=100, metadata={"help": "most levels of sub-workflows under one root execution"})

@@ -15,6 +15,7 @@ class LimitSettings(Protocol):
 
     max_subworkflow_depth: int
     max_action_input_size: int
+    max_action_result_size: int
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,15 @@ class EngineLimits:
     max_subworkflow_depth: int = 100
     # Bytes of the JSON of a task's evaluated input (an action's or a sub-workflow's); 0: no limit.
     max_action_input_size: int = 0
+    # Bytes of the JSON of what one task publishes (branch or global); 0: no limit.
+    max_published_size: int = 0
 
     @classmethod
     def of(cls, config: LimitSettings) -> EngineLimits:
+        # What a task publishes is kept like a result (Mistral bounds both with one option).
         return cls(max_subworkflow_depth=config.max_subworkflow_depth,
-                   max_action_input_size=config.max_action_input_size)
+                   max_action_input_size=config.max_action_input_size,
+                   max_published_size=config.max_action_result_size)
 
     def check_depth(self, rows: Rows, wf_ex: Mapping[str, Any], name: str) -> None:
         """Raise TaskFailure if starting sub-workflow `name` under wf_ex would nest deeper than allowed."""
@@ -42,16 +47,23 @@ class EngineLimits:
 
     def check_input(self, task_name: str, is_workflow: bool, params: Any) -> None:
         """Raise TaskFailure if a task's evaluated input is too big to keep."""
-        limit = self.max_action_input_size
-        size = size_over(params, limit) if limit else None
-        if size is None:
-            return
-        kind = "WorkflowExecution" if is_workflow else "ActionExecution"
-        raise TaskFailure(
-            f"Field size limit exceeded [class={kind}, field=input, size>={size} bytes, limit={limit} bytes]: "
-            f"the input of task {task_name} is at least {describe(size)} as JSON, over the limit of "
-            f"{describe(limit)} set by max-action-input-size"
-        )
+        _check_size("WorkflowExecution" if is_workflow else "ActionExecution", "input",
+                    f"the input of task {task_name}", params, self.max_action_input_size, "max-action-input-size")
+
+    def check_published(self, task_name: str, published: Any) -> None:
+        """Raise TaskFailure if what a task publishes is too big to keep (held to the result limit)."""
+        _check_size("TaskExecution", "published", f"what task {task_name} publishes", published,
+                    self.max_published_size, "max-action-result-size")
+
+
+def _check_size(kind: str, field: str, what: str, value: Any, limit: int, option: str) -> None:
+    size = size_over(value, limit) if limit else None
+    if size is None:
+        return
+    raise TaskFailure(
+        f"Field size limit exceeded [class={kind}, field={field}, size>={size} bytes, limit={limit} bytes]: "
+        f"{what} is at least {describe(size)} as JSON, over the limit of {describe(limit)} set by {option}"
+    )
 
 
 def nesting_depth(rows: Rows, wf_ex: Mapping[str, Any]) -> int:

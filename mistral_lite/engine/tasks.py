@@ -249,8 +249,10 @@ class TaskLifecycle:
         inbound = task_ex.get("in_context") or {}
         what = f"the publish of task {task.name}"
         published = step.evaluate(branch, wf_ex, inbound=inbound, task_ex=task_ex, what=what) if branch else {}
+        self.limits.check_published(task.name, published)
         if global_:
             new_globals = step.evaluate(global_, wf_ex, inbound=inbound, task_ex=task_ex, what=what)
+            self.limits.check_published(task.name, new_globals)
             step.draft.update(WF, wf_ex["id"], context=merge(wf_ex.get("context") or {}, new_globals))
         step.draft.update(TASKS, task_ex["id"], published=published)
         return published

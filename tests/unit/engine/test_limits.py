@@ -70,3 +70,21 @@ def test_an_input_under_the_limit_runs():
     h = Harness(BIG_INPUT)
     h.engine.limits = EngineLimits(max_action_input_size=3000)
     assert h.rows.get(WF, h.start("big"))["state"] == states.SUCCESS
+
+
+def test_publishing_more_than_the_limit_fails_the_task():
+    h = Harness("""---
+version: '2.0'
+gather:
+  tasks:
+    many:
+      with-items: i in <% range(10) %>
+      action: std.echo output=<% 'y' * 200 %>
+      publish:
+        everything: <% task().result %>
+""")
+    h.engine.limits = EngineLimits(max_published_size=1000)
+    wf = h.rows.get(WF, h.start("gather"))
+    assert wf["state"] == states.ERROR
+    assert "field=published" in wf["state_info"] and "what task many publishes" in wf["state_info"]
+    assert len(h.rows.tables[ACTIONS]) == 10  # each result alone fitted
