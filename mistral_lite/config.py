@@ -33,6 +33,7 @@ class Config:
     max_action_input_size: int = field(default=1024 * 1024, metadata={"help": "largest evaluated task input (of an action or sub-workflow), in bytes of its JSON (0: no limit)"})
     max_http_response_size: int = field(default=5 * 1024 * 1024, metadata={"help": "largest response body std.http reads, in bytes (0: no limit); reading stops past it"})
     max_subworkflow_depth: int = field(default=100, metadata={"help": "most levels of sub-workflows under one root execution"})
+    max_list_response_size: int = field(default=16 * 1024 * 1024, metadata={"help": "bytes of stored data one list page may read (0: no limit); a page that would pass it ends early with a next link"})
 
     @property
     def database_path(self) -> Path:
@@ -50,7 +51,8 @@ class Config:
             raise ConfigError("max_body_size must be positive")
         if self.default_limit <= 0:
             raise ConfigError("default_limit must be positive")
-        for name in ("max_action_result_size", "max_action_input_size", "max_http_response_size"):
+        for name in ("max_action_result_size", "max_action_input_size", "max_http_response_size",
+                     "max_list_response_size"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 (no limit) or a positive number of bytes")
         if self.max_subworkflow_depth <= 0:

@@ -34,6 +34,13 @@ class PageQuery:
     omit: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict[str, Any]]
+    # The page stopped early at its byte budget: more rows follow even if fewer than `limit` came.
+    cut: bool = False
+
+
 class MarkerNotFound(LookupError):
     """The marker id names no row of the collection."""
 
@@ -67,6 +74,16 @@ def count_rows(conn: sqlite3.Connection, catalog: Catalog, table_name: str) -> i
 
 def list_page(conn: sqlite3.Connection, catalog: Catalog, table_name: str, query: PageQuery) -> list[dict[str, Any]]:
     """One page in the requested order; `id` is always the last sort key so pages never overlap."""
+    return read_page(conn, catalog, table_name, query).rows
+
+
+def read_page(conn: sqlite3.Connection, catalog: Catalog, table_name: str, query: PageQuery,
+              max_bytes: int | None = None) -> Page:
+    """list_page, stopping before the row that would take the stored size read past max_bytes.
+
+    The first row always comes, so a page is never empty while rows remain.
+    Rows are read one by one, so a cut page never loaded what it left out.
+    """
     table = catalog.table(table_name)
     keys = list(query.sort_keys)
     dirs = list(query.sort_dirs) + ["asc"] * (len(keys) - len(query.sort_dirs))
@@ -83,7 +100,9 @@ def list_page(conn: sqlite3.Connection, catalog: Catalog, table_name: str, query
     sql = f'SELECT {_select_list(table, query.omit)} FROM "{table.name}" WHERE {where} ORDER BY {order}'
     if query.limit is not None:
         sql += f" LIMIT {int(query.limit)}"
-    return _fetch(conn, table, sql, params)
+    if max_bytes is None:
+        return Page(_fetch(conn, table, sql, params))
+    return _fetch_within(conn, table, sql, params, max_bytes)
 
 
 def _select_list(table: Table, omit: tuple[str, ...]) -> str:
@@ -159,3 +178,18 @@ def _fetch(conn: sqlite3.Connection, table: Table, sql: str, params: list[Any]) 
     cursor = conn.execute(sql, params)
     columns = [d[0] for d in cursor.description]
     return [table.decode_row(r, columns) for r in cursor.fetchall()]
+
+
+def _fetch_within(conn: sqlite3.Connection, table: Table, sql: str, params: list[Any], max_bytes: int) -> Page:
+    cursor = conn.execute(sql, params)
+    columns = [d[0] for d in cursor.description]
+    rows: list[dict[str, Any]] = []
+    total = 0
+    for raw in cursor:
+        # Stored text is what the JSON of a row will roughly weigh; numbers and NULLs hardly count.
+        total += sum(len(v) for v in raw if isinstance(v, (str, bytes))) + len(raw)
+        if rows and total > max_bytes:
+            cursor.close()
+            return Page(rows, cut=True)
+        rows.append(table.decode_row(raw, columns))
+    return Page(rows)
