@@ -5,7 +5,7 @@ bound so a runaway case cannot take the machine) and, one case at a time:
 
 * echo:   a std.echo task whose input (and so result) is N MB of text built by an expression;
 * http:   a std.http GET of an M MB body from a local server;
-* list:   5 std.echo tasks with 20 MB inputs each, then the size of GET /v2/action_executions?limit=5;
+* list:   5 std.echo tasks with 20 MB inputs each (--list-mb), then the size of GET /v2/action_executions?limit=5;
 * depth:  a workflow that starts itself as a sub-workflow without end.
 
 For each it prints the final state, its state_info (cut), the growth of the
@@ -153,7 +153,7 @@ async def case_http(http, base, args) -> dict:
 
 
 async def case_list(http, base, args) -> dict:
-    outcome = await _run(http, base, echo_workflow("five", 20 * MB, tasks=5), "five")
+    outcome = await _run(http, base, echo_workflow("five", args.list_mb * MB, tasks=5), "five")
     started = time.perf_counter()
     status, raw = await _call(http, "GET", f"{base}/action_executions?limit=5")
     return {**outcome, "list_status": status, "list_bytes": len(raw),
@@ -175,6 +175,7 @@ def main() -> None:
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--echo-mb", type=int, default=100)
     parser.add_argument("--http-mb", type=int, default=200)
+    parser.add_argument("--list-mb", type=int, default=20, help="input size of each of the 5 listed tasks")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("server_args", nargs="*", help="extra flags for `mistral-lite serve` (after --)")
     args = parser.parse_args()
