@@ -23,6 +23,7 @@ import asyncio
 import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -87,8 +88,7 @@ async def run_case(name: str, args: argparse.Namespace) -> dict:
 
 
 def _start_bounded(server: ServerProcess) -> None:
-    import subprocess
-
+    """ServerProcess.start, under an address-space limit."""
     server.data_dir.mkdir(parents=True, exist_ok=True)
     log = open(server.log_path, "ab")
     argv = [sys.executable, "-m", "mistral_lite", "serve", "--port", str(server.port),
