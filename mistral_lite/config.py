@@ -31,6 +31,11 @@ class Config:
     default_limit: int = field(default=1000, metadata={"help": "page size used by list endpoints when no limit (or a larger one) is given"})
     drain_timeout: int = field(default=30, metadata={"help": "seconds a stopping node waits for running actions to finish and record their results"})
     integrity_check: str = field(default="quick", metadata={"help": "database check at start: quick (PRAGMA quick_check), full (PRAGMA integrity_check, also indexes against tables) or off"})
+    max_action_result_size: int = field(default=1024 * 1024, metadata={"help": "largest action result (and task publish) kept, in bytes of its JSON (0: no limit); a larger one fails the task"})
+    max_action_input_size: int = field(default=1024 * 1024, metadata={"help": "largest evaluated task input (of an action or sub-workflow), in bytes of its JSON (0: no limit)"})
+    max_http_response_size: int = field(default=5 * 1024 * 1024, metadata={"help": "largest response body std.http reads, in bytes (0: no limit); reading stops past it"})
+    max_subworkflow_depth: int = field(default=100, metadata={"help": "most levels of sub-workflows under one root execution"})
+    max_list_response_size: int = field(default=16 * 1024 * 1024, metadata={"help": "bytes of stored data one list page may read (0: no limit); a page that would pass it ends early with a next link"})
 
     @property
     def database_path(self) -> Path:
@@ -52,6 +57,12 @@ class Config:
             raise ConfigError("drain_timeout must be zero or more seconds")
         if self.integrity_check not in ("quick", "full", "off"):
             raise ConfigError(f"integrity_check must be quick, full or off, got {self.integrity_check!r}")
+        for name in ("max_action_result_size", "max_action_input_size", "max_http_response_size",
+                     "max_list_response_size"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 (no limit) or a positive number of bytes")
+        if self.max_subworkflow_depth <= 0:
+            raise ConfigError("max_subworkflow_depth must be positive")
 
 
 def option_fields() -> list[dataclasses.Field]:

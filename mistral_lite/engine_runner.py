@@ -26,6 +26,7 @@ from mistral_lite.store import commands as cmd
 from mistral_lite.engine.effects import ArmTimer, Effect, RunAction
 from mistral_lite.engine.engine import Engine
 from mistral_lite.engine.events import ActionFinished, Event, RerunTask, StartWorkflow, StopWorkflow, TimerFired
+from mistral_lite.engine.limits import EngineLimits
 from mistral_lite.engine.rows import ACTION_DEFS, ACTIONS, ENVIRONMENTS, TASKS, TIMERS, WF, WF_DEFS, Rows
 from mistral_lite.engine.step import StepResult
 from mistral_lite.executor import ActionContext, Executor, Outcome
@@ -74,7 +75,7 @@ class EngineRunner:
         self.node = node
         self.executor = executor
         self.rows = Rows()
-        self.engine = Engine(self.rows, ExecutorCatalog(executor))
+        self.engine = Engine(self.rows, ExecutorCatalog(executor), limits=EngineLimits.of(node.config))
         self.callback_base = callback_base
         self._ids = _uuids()
         self._tasks: set[asyncio.Task[Any]] = set()

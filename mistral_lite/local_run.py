@@ -16,7 +16,7 @@ from mistral_lite.config import Config
 from mistral_lite.engine import states
 from mistral_lite.engine_runner import EngineRunner
 from mistral_lite.errors import InvalidInput, MistralLiteError
-from mistral_lite.executor import Executor
+from mistral_lite.executor import ActionLimits, Executor
 from mistral_lite.lang.errors import DslError
 from mistral_lite.log.entry import Entry
 from mistral_lite.node import Node
@@ -58,7 +58,7 @@ async def run_file(text: str, workflow: str | None, wf_input: dict[str, Any], ou
                    timeout: float | None = None, action_text: str | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mistral-lite-run-") as data_dir:
         node = Node.open(Config(data_dir=data_dir, log_level="warning"))
-        executor = Executor()
+        executor = Executor(limits=ActionLimits.of(node.config))
         runner = EngineRunner(node, executor)
         progress = Progress(err)
         node.log.add_listener(progress)

@@ -11,7 +11,7 @@ from mistral_lite import logs
 from mistral_lite.api.app import make_app
 from mistral_lite.config import Config
 from mistral_lite.engine_runner import EngineRunner
-from mistral_lite.executor import Executor
+from mistral_lite.executor import ActionLimits, Executor
 from mistral_lite.node import Node
 from mistral_lite.scheduler.cron import CronScheduler
 
@@ -31,7 +31,7 @@ class RunningServer:
 
     async def start(self) -> None:
         self.node = Node.open(self.config)
-        self._executor = self._executor or Executor()
+        self._executor = self._executor or Executor(limits=ActionLimits.of(self.config))
         base = f"http://{self.config.host}:{self.config.port}/v2"
         self.engine = EngineRunner(self.node, self._executor, callback_base=base)
         await self.engine.start()

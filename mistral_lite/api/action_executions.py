@@ -12,6 +12,8 @@ from mistral_lite.api.context import node_of, runner_of
 from mistral_lite.api.params import as_json_text, check_known, flag, json_body, json_object
 from mistral_lite.engine import states
 from mistral_lite.errors import InvalidInput, NotFound
+from mistral_lite.executor.runner import result_too_large_message
+from mistral_lite.json_size import size_over
 from mistral_lite.store import queries
 from mistral_lite.store.queries import Filter
 from mistral_lite.timestamps import to_api
@@ -25,6 +27,8 @@ FIELDS = (
 COLUMNS = ("id", "name", "description", "workflow_name", "workflow_namespace", "task_execution_id", "state",
            "state_info", "tags", "project_id", "accepted", "created_at", "updated_at")
 COLLECTION = listing.Collection(key="action_executions", fields=FIELDS, columns={c: c for c in COLUMNS})
+# Columns a list row never shows; `output` only with include_output.
+UNLISTED = ("spec", "runtime_context")
 PUT_STATES = (states.SUCCESS, states.ERROR, states.CANCELLED, states.PAUSED, states.RUNNING)
 RUN_FIELDS = ("name", "input", "params", "workflow_namespace", "description", "id")
 
@@ -60,10 +64,14 @@ async def _row(request: web.Request, action_id: str) -> dict[str, Any]:
     return row
 
 
+def unlisted(include_output: bool) -> tuple[str, ...]:
+    return UNLISTED if include_output else (*UNLISTED, "output")
+
+
 async def list_action_executions(request: web.Request) -> web.Response:
     include_output = flag(request, "include_output")
     return await listing.list_table(request, COLLECTION, TABLE, lambda r: resource(r, output=include_output),
-                                    "ActionExecution", extra=("include_output",))
+                                    "ActionExecution", extra=("include_output",), omit=unlisted(include_output))
 
 
 async def list_task_action_executions(request: web.Request) -> web.Response:
@@ -73,7 +81,8 @@ async def list_task_action_executions(request: web.Request) -> web.Response:
     include_output = flag(request, "include_output")
     return await listing.list_table(request, COLLECTION, TABLE, lambda r: resource(r, output=include_output),
                                     "ActionExecution", extra=("include_output",),
-                                    filters=[Filter("task_execution_id", "eq", task_id)])
+                                    filters=[Filter("task_execution_id", "eq", task_id)],
+                                    omit=unlisted(include_output))
 
 
 async def get_action_execution(request: web.Request) -> web.Response:
@@ -102,8 +111,18 @@ async def update_action_execution(request: web.Request) -> web.Response:
     if state not in PUT_STATES:
         raise InvalidInput(f"Error. Expected one of {list(PUT_STATES)}, got state={state!r}")
     row = await _row(request, action_id)
-    await runner_of(request).set_action_result(row, state, _result(state, body.get("output")))
+    state, result = _bounded(request, row, state, _result(state, body.get("output")))
+    await runner_of(request).set_action_result(row, state, result)
     return web.json_response(resource(await _row(request, action_id)))
+
+
+def _bounded(request: web.Request, row: dict[str, Any], state: str, result: Any) -> tuple[str, Any]:
+    """A reported result too big to keep fails the action, as one returned by the executor does."""
+    limit = node_of(request).config.max_action_result_size
+    size = size_over(result, limit) if limit and state in (states.SUCCESS, states.ERROR) else None
+    if size is None:
+        return state, result
+    return states.ERROR, result_too_large_message(row["name"], size, limit, row["id"])
 
 
 async def run_action(request: web.Request) -> web.Response:

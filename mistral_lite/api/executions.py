@@ -29,6 +29,8 @@ COLLECTION = listing.Collection(key="executions", fields=FIELDS, columns={c: c f
 CREATE_FIELDS = ("workflow_name", "workflow_id", "workflow_namespace", "input", "params", "description", "id",
                  "source_execution_id")
 UPDATE_FIELDS = ("id", "state", "state_info", "description", "params")
+# Columns a list row never shows; `output` only with include_output.
+UNLISTED = ("spec", "context", "runtime_context", "published_global")
 STATES_ON_UPDATE = (states.PAUSED, states.RUNNING, states.SUCCESS, states.ERROR, states.CANCELLED)
 
 
@@ -117,6 +119,7 @@ async def list_executions(request: web.Request) -> web.Response:
         "WorkflowExecution",
         extra=("include_output", "nulls"),
         filters=[Filter(n, "null") for n in nulls],
+        omit=UNLISTED if include_output else (*UNLISTED, "output"),
     )
 
 

@@ -25,6 +25,8 @@ COLUMNS = ("id", "name", "type", "workflow_name", "workflow_namespace", "workflo
            "tags", "state", "state_info", "project_id", "processed", "created_at", "updated_at", "started_at",
            "finished_at")
 COLLECTION = listing.Collection(key="tasks", fields=FIELDS, columns={c: c for c in COLUMNS})
+# Columns a list row never shows (in_context holds everything published before the task).
+UNLISTED = ("spec", "in_context")
 
 
 def resource(row: dict[str, Any], result: Any = None, with_result: bool = False) -> dict[str, Any]:
@@ -77,7 +79,7 @@ async def get_task(request: web.Request) -> web.Response:
 
 
 async def list_tasks(request: web.Request) -> web.Response:
-    return await listing.list_table(request, COLLECTION, TASKS, resource, "Task execution")
+    return await listing.list_table(request, COLLECTION, TASKS, resource, "Task execution", omit=UNLISTED)
 
 
 async def list_execution_tasks(request: web.Request) -> web.Response:
@@ -85,7 +87,7 @@ async def list_execution_tasks(request: web.Request) -> web.Response:
     if await node_of(request).read(queries.get_row, WF, execution_id) is None:
         raise NotFound(f"WorkflowExecution not found [id={execution_id}]")
     return await listing.list_table(request, COLLECTION, TASKS, resource, "Task execution",
-                                    filters=[Filter("workflow_execution_id", "eq", execution_id)])
+                                    filters=[Filter("workflow_execution_id", "eq", execution_id)], omit=UNLISTED)
 
 
 async def update_task(request: web.Request) -> web.Response:
