@@ -16,7 +16,8 @@ from mistral_lite.store.migrations import migrate
 
 # Primary result codes that mean the file or the disk, not the data, is at fault
 # (https://sqlite.org/rescode.html): PERM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB.
-STORAGE_FAULTS = {3, 8, 10, 11, 13, 14, 26}
+SQLITE_FULL = 13
+STORAGE_FAULTS = {3, 8, 10, 11, SQLITE_FULL, 14, 26}
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
@@ -65,6 +66,7 @@ class Store:
         self._lock = threading.Lock()
         # The last storage fault of a write, until a write succeeds again (read by /health).
         self.write_error: str | None = None
+        self._write_fault = 0
 
     def last_applied(self) -> int:
         with self._lock:
@@ -82,17 +84,19 @@ class Store:
                 self._note_fault(e)
                 _rollback(conn)
                 raise
-            self.write_error = None
+            self.write_error, self._write_fault = None, 0
             return results
 
     def _note_fault(self, error: BaseException) -> None:
-        if isinstance(error, sqlite3.Error) and (getattr(error, "sqlite_errorcode", 0) & 0xFF) in STORAGE_FAULTS:
-            self.write_error = str(error)
+        code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+        if isinstance(error, sqlite3.Error) and code in STORAGE_FAULTS:
+            self.write_error, self._write_fault = str(error), code
 
     def probe_write(self) -> None:
         """After a storage fault: commit an empty change to see whether writes work again.
-        Skipped while a real write holds the lock; its outcome updates `write_error` anyway."""
-        if not self._lock.acquire(blocking=False):
+        Skipped while a real write holds the lock (its outcome updates `write_error` anyway),
+        and after "disk full": a one-page write fits in the WAL's space when a real one does not."""
+        if self._write_fault == SQLITE_FULL or not self._lock.acquire(blocking=False):
             return
         try:
             conn = self._conn
@@ -106,7 +110,7 @@ class Store:
                 self._note_fault(e)
                 _rollback(conn)
                 return
-            self.write_error = None
+            self.write_error, self._write_fault = None, 0
         finally:
             self._lock.release()
 

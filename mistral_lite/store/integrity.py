@@ -86,4 +86,10 @@ def write_problem(db: Path) -> str | None:
     for path in (db.parent, db, *(db.with_name(db.name + suffix) for suffix in COMPANIONS)):
         if path.exists() and not os.access(path, os.W_OK):
             return f"{path} is not writable"
+    try:
+        space = os.statvfs(db.parent)
+    except OSError as e:
+        return f"{db.parent}: {e.strerror}"
+    if space.f_bavail == 0:
+        return f"the file system of {db.parent} is full"
     return None

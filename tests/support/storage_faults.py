@@ -71,3 +71,31 @@ def serve_expecting_refusal(data_dir: Path, extra_args: tuple[str, ...] = (), ti
         text = output.read().decode(errors="replace")
     assert not started, f"the server started instead of refusing:\n{text[-3000:]}"
     return proc.returncode, [line for line in text.splitlines() if line.strip()]
+
+
+@contextmanager
+def small_file_system(path: Path, size: str = "4m") -> Iterator[Path]:
+    """A tmpfs of `size` mounted at path (root only), to fill up for real."""
+    path.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=True)
+
+
+def fill_up(path: Path, bound: int = 10_000) -> Path:
+    """Write zeros to `path` until the file system is full; returns the file."""
+    chunk = bytes(64 * 1024)
+    with open(path, "wb", buffering=0) as f:
+        for _ in range(bound):
+            try:
+                f.write(chunk)
+            except OSError:
+                break
+        else:
+            raise AssertionError(f"{path}: the file system did not fill up after {bound} chunks")
+    return path
