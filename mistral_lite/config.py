@@ -10,6 +10,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from mistral_lite.storable import DEFAULT_MAX_DEPTH, HIGHEST_MAX_DEPTH
+
 ENV_PREFIX = "MISTRAL_LITE_"
 
 
@@ -29,6 +31,8 @@ class Config:
     log_format: str = field(default="auto", metadata={"help": "console, json, or auto (console on a terminal, json otherwise)"})
     max_body_size: int = field(default=1024 * 1024, metadata={"help": "largest accepted request body in bytes"})
     default_limit: int = field(default=1000, metadata={"help": "page size used by list endpoints when no limit (or a larger one) is given"})
+    max_nesting_depth: int = field(default=DEFAULT_MAX_DEPTH, metadata={
+        "help": f"deepest nesting of lists and mappings accepted in a JSON body or YAML definition (1-{HIGHEST_MAX_DEPTH})"})
 
     @property
     def database_path(self) -> Path:
@@ -46,6 +50,8 @@ class Config:
             raise ConfigError("max_body_size must be positive")
         if self.default_limit <= 0:
             raise ConfigError("default_limit must be positive")
+        if not 1 <= self.max_nesting_depth <= HIGHEST_MAX_DEPTH:
+            raise ConfigError(f"max_nesting_depth must be between 1 and {HIGHEST_MAX_DEPTH}, got {self.max_nesting_depth}")
 
 
 def option_fields() -> list[dataclasses.Field]:
