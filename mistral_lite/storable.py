@@ -66,9 +66,9 @@ def first_problem(value: Any, max_depth: int = DEFAULT_MAX_DEPTH, start_depth: i
                     if isinstance(key, str):
                         problem = describe_text(key)
                         if problem:
-                            return Problem(path, f"a key is not storable: {problem}")
+                            return Problem(path + (key,), f"the key is not storable: {problem}")
                     elif not (key is None or isinstance(key, (bool, int, float))):
-                        return Problem(path, f"a key of type {type(key).__name__} cannot be stored; keys are text")
+                        return Problem(path + (key,), f"a key of type {type(key).__name__} cannot be stored; keys are text")
                     children.append((child, path + (key,), depth))
             else:
                 children = [(child, path + (i,), depth) for i, child in enumerate(item)]

@@ -46,12 +46,15 @@ def _type_name(value: Any) -> str:
             float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
 
 
+PATH_PARTS = 6
+
+
 def field_path(field: str, path: storable.Path = ()) -> str:
-    """input.servers[2].name"""
+    """input.servers[2].name (a deep path is cut short: the top of it says where)."""
     text = field
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return text
+    for part in path[:PATH_PARTS]:
+        text += f"[{part}]" if isinstance(part, int) else f".{_shown(part).strip(chr(34))}"
+    return text + ("…" if len(path) > PATH_PARTS else "")
 
 
 def invalid(field: str, message: str, value: Any = None, *, show: bool = True) -> InvalidInput:

@@ -117,9 +117,14 @@ def load(text: str, max_depth: int = storable.DEFAULT_MAX_DEPTH) -> Source:
     source = Source(text, data, lines)
     problem = storable.first_problem(data, max_depth)
     if problem is not None:
-        where = {"key": ".".join(str(p) for p in problem.path)} if problem.path else None
+        where = {"key": ".".join(_printable(p) for p in problem.path)} if problem.path else None
         raise DslError(problem.message, line=source.line_of(problem.path), where=where)
     return source
+
+
+def _printable(key: Any) -> str:
+    # The key may hold the very surrogate being reported; the message must stay valid text.
+    return str(key).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _collect_lines(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:

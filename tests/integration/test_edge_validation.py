@@ -1,0 +1,30 @@
+"""Client mistakes at every write endpoint: a 400 (or 404) naming the field, nothing stored, the server serving."""
+
+from tests.support.malformed import CASES, run_table
+
+
+async def test_every_malformed_request_gets_a_client_error_naming_the_field(server, api):
+    outcomes = await run_table(server.http, server.url)
+    wrong = [(o.case.label, o.status, o.faultstring) for o in outcomes if not o.ok]
+    assert wrong == []
+    assert len({c.label for c in CASES}) == len(CASES) >= 25
+    async with server.http.get(f"{server.root}/health") as r:
+        assert r.status == 200 and (await r.json())["database"] == "ok"
+
+
+async def test_rejected_requests_change_nothing(server, api):
+    await run_table(server.http, server.url)
+    executions = (await api.ok("GET", "/executions"))["executions"]
+    assert sorted(e["workflow_name"] for e in executions) == ["edge_fail", "edge_wait"]
+    running = next(e for e in executions if e["workflow_name"] == "edge_wait")
+    assert running["state"] == "RUNNING" and running["description"] == ""
+    [task] = await api.tasks(running["id"])
+    [action] = (await api.ok("GET", f"/tasks/{task['id']}/action_executions"))["action_executions"]
+    assert action["state"] == "RUNNING"
+    # No action was run by itself: every action execution belongs to a setup task.
+    assert all(a["task_execution_id"] for a in (await api.ok("GET", "/action_executions"))["action_executions"])
+    names = sorted(w["name"] for w in (await api.ok("GET", "/workflows"))["workflows"])
+    assert names == ["edge_date", "edge_fail", "edge_wait"]
+    assert [e["name"] for e in (await api.ok("GET", "/environments"))["environments"]] == ["edge_env"]
+    assert (await api.ok("GET", "/cron_triggers"))["cron_triggers"] == []
+    assert (await api.ok("GET", "/workbooks"))["workbooks"] == []
