@@ -24,18 +24,30 @@ class _MistralLoader(yaml.SafeLoader):
         self.depth = 0
         super().__init__(text)
 
+    def _too_deep(self) -> str:
+        return f"the document is nested deeper than {self.max_depth} levels (option max_nesting_depth)"
+
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         # The composer recurses once per level: refuse a deep document before the stack runs out.
         self.depth += 1
         try:
             if self.depth > self.max_depth:
-                raise yaml.composer.ComposerError(
-                    None, None, f"the document is nested deeper than {self.max_depth} levels "
-                    "(option max_nesting_depth)", self.peek_event().start_mark,
-                )
+                raise yaml.composer.ComposerError(None, None, self._too_deep(), self.peek_event().start_mark)
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+    def _flow_start(self, fetch: Any) -> None:
+        # The scanner looks ahead further at each open bracket: stop "[[[[..." as it is read.
+        if self.flow_level >= self.max_depth:
+            raise yaml.scanner.ScannerError(None, None, self._too_deep(), self.get_mark())
+        fetch()
+
+    def fetch_flow_sequence_start(self) -> None:
+        self._flow_start(super().fetch_flow_sequence_start)
+
+    def fetch_flow_mapping_start(self) -> None:
+        self._flow_start(super().fetch_flow_mapping_start)
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         # Constructors raise plain errors for values that look typed but are not
@@ -107,6 +119,9 @@ def load(text: str, max_depth: int = storable.DEFAULT_MAX_DEPTH) -> Source:
     except RecursionError:
         raise DslError(f"Definition could not be parsed: the document is nested too deeply "
                        f"(option max_nesting_depth is {max_depth})") from None
+    except (ValueError, OverflowError) as e:  # the scanner's own, e.g. the escape "\U0070DB7A" is no character
+        line = loader.line + 1 if loader is not None else None
+        raise DslError(f"Definition could not be parsed: {e}", line=line) from None
     finally:
         if loader is not None:
             loader.dispose()
