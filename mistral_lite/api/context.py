@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 NODE = web.AppKey("node", Node)
 RUNNER = web.AppKey("runner", object)
+# Client-chosen execution ids being created now, each with the lock its creates take turns on.
+CREATING = web.AppKey("creating", dict)
 
 
 def node_of(request: web.Request) -> Node:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
 
 from mistral_lite.api import listing
-from mistral_lite.api.context import node_of, runner_of
+from mistral_lite.api.context import CREATING, node_of, runner_of
 from mistral_lite.api import fields
 from mistral_lite.api.fields import ID, NAME, OBJECT, SHORT, TEXT
 from mistral_lite.api.params import as_json_text, check_known, flag
@@ -72,6 +73,21 @@ async def create_execution(request: web.Request) -> web.Response:
     check_known(request, ())
     body = await fields.read_body(request, CREATE_BODY)
     fields.check_workflow_params(body.get("params"), "params")
+    if not body.get("id"):
+        return await _create(request, body)
+    # Creates with one client-chosen id run one at a time: the later ones find the
+    # first's execution and return it, instead of racing it to the database.
+    creating = request.app[CREATING]
+    lock = creating.setdefault(body["id"], asyncio.Lock())
+    try:
+        async with lock:
+            return await _create(request, body)
+    finally:
+        if not lock.locked() and creating.get(body["id"]) is lock:
+            del creating[body["id"]]
+
+
+async def _create(request: web.Request, body: dict[str, Any]) -> web.Response:
     node = node_of(request)
     if body.get("id"):
         existing = await node.read(queries.get_row, "workflow_executions", body["id"])

@@ -1,6 +1,9 @@
 """Client mistakes at every write endpoint: a 400 (or 404) naming the field, nothing stored, the server serving."""
 
-from tests.support.malformed import CASES, run_table
+import asyncio
+import uuid
+
+from tests.support.malformed import CASES, SETUP_WORKFLOWS, run_table
 
 
 async def test_every_malformed_request_gets_a_client_error_naming_the_field(server, api):
@@ -28,3 +31,14 @@ async def test_rejected_requests_change_nothing(server, api):
     assert [e["name"] for e in (await api.ok("GET", "/environments"))["environments"]] == ["edge_env"]
     assert (await api.ok("GET", "/cron_triggers"))["cron_triggers"] == []
     assert (await api.ok("GET", "/workbooks"))["workbooks"] == []
+
+
+async def test_concurrent_creates_with_one_client_id_all_get_the_one_execution(server, api):
+    await api.upload(SETUP_WORKFLOWS)
+    for _ in range(5):
+        execution_id = str(uuid.uuid4())
+        answers = await asyncio.gather(*[
+            api.call("POST", "/executions", {"workflow_name": "edge_fail", "id": execution_id}) for _ in range(8)
+        ])
+        assert {(status, body["id"]) for status, body in answers} == {(201, execution_id)}, answers
+    assert len((await api.ok("GET", "/executions"))["executions"]) == 5
