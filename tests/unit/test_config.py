@@ -74,3 +74,10 @@ def test_bad_flag_value_exits_with_message():
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "log_format must be" in proc.stderr
+
+
+@pytest.mark.parametrize("depth", ["0", "251"])
+def test_max_nesting_depth_is_bounded(depth):
+    with pytest.raises(ConfigError, match="max_nesting_depth must be between 1 and 250"):
+        load(None, {"MISTRAL_LITE_MAX_NESTING_DEPTH": depth}, {})
+    assert load(None, {}, {}).max_nesting_depth == 100
