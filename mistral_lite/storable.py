@@ -8,6 +8,7 @@ so a problem carries the path to the bad value, not a message about where it cam
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +45,17 @@ def describe_text(text: str) -> str | None:
     if has_lone_surrogate(text):
         bad = next(c for c in text if 0xD800 <= ord(c) <= 0xDFFF)
         return f"the text holds a lone surrogate (\\u{ord(bad):04x}), which is not valid Unicode text"
+    return None
+
+
+def control_character(text: str) -> str | None:
+    """The first control character of text, written as an escape ("\\u0000"); None if it has none.
+
+    Storable, but not in a name: names end up in lookups, URLs and log lines.
+    """
+    for char in text:
+        if unicodedata.category(char) == "Cc":
+            return f"\\u{ord(char):04x}"
     return None
 
 

@@ -31,7 +31,7 @@ RUN_BODY: fields.Schema = {
     "name": NAME, "input": OBJECT, "params": OBJECT, "workflow_namespace": NAME, "description": SHORT, "id": ID,
 }
 RUN_PARAMS: fields.Schema = {"save_result": BOOL, "run_sync": BOOL, "target": NAME,
-                             "timeout": fields.Field("number", minimum=0)}
+                             "timeout": fields.SECONDS}
 UPDATE_BODY: fields.Schema = {"id": ID, "state": NAME, "output": JSON, "state_info": TEXT}
 
 

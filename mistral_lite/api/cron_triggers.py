@@ -25,7 +25,7 @@ COLLECTION = listing.Collection(key="cron_triggers", fields=FIELDS, columns={c: 
 BODY: fields.Schema = {
     "id": ID, "name": fields.Field("text", max_length=200, plain=True), "workflow_name": NAME, "workflow_id": NAME,
     "workflow_input": OBJECT, "workflow_params": OBJECT, "project_id": NAME, "scope": NAME,
-    "pattern": fields.Field("text", max_length=100, plain=True), "remaining_executions": fields.Field("int"),
+    "pattern": fields.Field("text", max_length=100, plain=True), "remaining_executions": fields.COUNT,
     "first_execution_time": NAME, "next_execution_time": NAME, "created_at": NAME, "updated_at": NAME,
     "workflow_namespace": NAME,
 }

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -62,13 +61,6 @@ def invalid(field: str, message: str, value: Any = None, *, show: bool = True) -
     return InvalidInput(f"Invalid input for field/attribute {field}.{quoted} {message}")
 
 
-def _control_character(text: str) -> str | None:
-    for char in text:
-        if unicodedata.category(char) == "Cc":
-            return f"\\u{ord(char):04x}"
-    return None
-
-
 @dataclass(frozen=True)
 class Field:
     """One body field: what it must be. A null is always accepted and means "not given"."""
@@ -77,7 +69,8 @@ class Field:
     max_length: int = LONG_TEXT
     # Names, ids and states: no control characters (they end up in lookups, URLs and logs).
     plain: bool = False
-    minimum: float | None = None
+    minimum: int | None = None
+    maximum: int | None = None
 
     def check(self, name: str, value: Any, max_depth: int) -> Any:
         if value is None:
@@ -90,15 +83,13 @@ class Field:
         if len(value) > self.max_length:
             raise invalid(name, f"The text is {len(value)} characters long; at most {self.max_length} are allowed.",
                           show=False)
-        if "\x00" in value or (self.plain and _control_character(value)):
-            char = "\\u0000" if "\x00" in value else _control_character(value)
+        char = "\\u0000" if "\x00" in value else storable.control_character(value) if self.plain else None
+        if char is not None:
             raise invalid(name, f"The text holds the control character {char}, which is not allowed here.", value)
         return value
 
     def _uuid(self, name: str, value: Any, max_depth: int) -> str:
-        if not isinstance(value, str):
-            raise invalid(name, f"Wrong type. Expected a string, got {_type_name(value)}.", value)
-        if not UUID_RE.match(value):
+        if not UUID_RE.match(self._text(name, value, max_depth)):
             raise invalid(name, f"Expected a uuid but received {_shown(value)}.", value)
         return value
 
@@ -123,19 +114,25 @@ class Field:
     def _int(self, name: str, value: Any, max_depth: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise invalid(name, f"Wrong type. Expected a whole number, got {_type_name(value)}.", value)
-        return self._at_least(name, value)
+        return self._in_range(name, value)
 
     def _number(self, name: str, value: Any, max_depth: int) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+                isinstance(value, float) and not math.isfinite(value)):
             raise invalid(name, f"Wrong type. Expected a number, got {_type_name(value)}.", value)
-        return self._at_least(name, value)
+        return self._in_range(name, value)
 
-    def _at_least(self, name: str, value: Any) -> Any:
+    def _in_range(self, name: str, value: Any) -> Any:
         if self.minimum is not None and value < self.minimum:
-            raise invalid(name, f"Value should be greater or equal to {self.minimum:g}.", value)
+            raise invalid(name, f"Value should be greater or equal to {self.minimum}.", value)
+        if self.maximum is not None and value > self.maximum:
+            raise invalid(name, f"Value should be lower or equal to {self.maximum}.", value)
         return value
 
 
+# SQLite and Mistral keep counts in 32-bit integers; a year bounds any timeout.
+COUNT = Field("int", minimum=1, maximum=2**31 - 1)
+SECONDS = Field("number", minimum=0, maximum=365 * 24 * 3600)
 TEXT = Field("text")
 SHORT = Field("text", max_length=SHORT_TEXT)
 NAME = Field("text", max_length=NAME_LENGTH, plain=True)

@@ -8,7 +8,6 @@ its spec object and its stored definition text.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
@@ -23,7 +22,7 @@ from mistral_lite.lang.subworkflows import check_subworkflow_inputs
 from mistral_lite.lang.values import description, tags
 from mistral_lite.lang.workflows import parse_workflow
 from mistral_lite.lang.yaml_source import load
-from mistral_lite.storable import DEFAULT_MAX_DEPTH
+from mistral_lite.storable import DEFAULT_MAX_DEPTH, control_character
 
 ACCEPTED_VERSIONS = ("2.0", 2.0, "2", 2)
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -80,9 +79,9 @@ def check_name(place: Place, name: Any, kind: str) -> str:
         raise place.error(f"{kind} name cannot be in the format of UUID: {name}")
     if " " in name:
         raise place.error(f"Name '{name}' must not contain spaces")
-    control = next((c for c in name if unicodedata.category(c) == "Cc"), None)
+    control = control_character(name)
     if control is not None:
-        raise place.error(f"{kind} name must not contain control characters, found \\u{ord(control):04x}")
+        raise place.error(f"{kind} name must not contain control characters, found {control}")
     return name
 
 

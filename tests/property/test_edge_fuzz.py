@@ -11,7 +11,6 @@ import json
 import urllib.error
 import urllib.request
 from datetime import timedelta
-from pathlib import Path
 
 import aiohttp
 import pytest

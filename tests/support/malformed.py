@@ -6,6 +6,7 @@ against any server, e.g. an older checkout, to count the 500s it gives).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -155,6 +156,10 @@ CASES: list[Case] = [
     Case("action name as an object", "POST", "/action_executions", {"name": {"a": 1}}, field="name"),
     Case("action params.timeout as a string", "POST", "/action_executions",
          {"name": "std.noop", "params": {"timeout": "soon"}}, field="params.timeout"),
+    Case("action params.timeout of 400 digits", "POST", "/action_executions",
+         raw='{"name": "std.noop", "params": {"timeout": 1' + "0" * 400 + "}}", field="params.timeout"),
+    Case("action params.timeout negative", "POST", "/action_executions",
+         {"name": "std.noop", "params": {"timeout": -1}}, field="params.timeout"),
     Case("action params.save_result as a string", "POST", "/action_executions",
          {"name": "std.noop", "params": {"save_result": "no"}}, field="params.save_result"),
     Case("action description as a list", "POST", "/action_executions",
@@ -195,6 +200,9 @@ CASES: list[Case] = [
     Case("cron remaining_executions as a string", "POST", "/cron_triggers",
          {"name": "t3", "pattern": "* * * * *", "workflow_name": "edge_fail", "remaining_executions": "2"},
          field="remaining_executions"),
+    Case("cron remaining_executions of 30 digits", "POST", "/cron_triggers",
+         {"name": "t7", "pattern": "* * * * *", "workflow_name": "edge_fail", "remaining_executions": 10**30},
+         field="remaining_executions"),
     Case("cron workflow_input as a list", "POST", "/cron_triggers",
          {"name": "t4", "pattern": "* * * * *", "workflow_name": "edge_fail", "workflow_input": [1]},
          field="workflow_input"),
@@ -232,6 +240,12 @@ CASES: list[Case] = [
     Case("NaN in YAML", "POST", "/workflows",
          raw=yaml_doc(body="  input: [{d: .nan}]\n  tasks:\n    a: {action: std.noop}\n"), yaml=True,
          field="line 3"),
+    Case("wait-before of 21 digits", "POST", "/workflows",
+         raw=yaml_doc("edge_wait_long", "  tasks:\n    a:\n      action: std.noop\n      wait-before: 1" + "0" * 20 + "\n"),
+         yaml=True, field="line 6"),
+    Case("retry delay of 21 digits", "POST", "/workflows",
+         raw=yaml_doc("edge_retry_long", "  tasks:\n    a:\n      action: std.fail\n      retry: {count: 2, delay: 1"
+                      + "0" * 20 + "}\n"), yaml=True, field="retry delay"),
     Case("namespace with a NUL byte", "POST", "/workflows?namespace=a%00b", raw=yaml_doc(), yaml=True,
          field="namespace"),
     Case("definition not UTF-8", "POST", "/workflows", raw=b"version: '2.0'\nwf\xff: {}\n", yaml=True,
@@ -281,7 +295,7 @@ async def prepare(http: aiohttp.ClientSession, url: str, timeout: float = 20.0) 
                         "action": found[0]["id"]}
         if time.monotonic() > deadline:
             raise AssertionError("the setup executions did not reach their states")
-        await __import__("asyncio").sleep(0.02)
+        await asyncio.sleep(0.02)
 
 
 async def send(http: aiohttp.ClientSession, url: str, case: Case, ids: dict[str, str],
