@@ -93,6 +93,38 @@ def _documents() -> st.SearchStrategy[str]:
 
 DOCUMENTS = _documents()
 
+EXPRESSIONS = st.sampled_from(["<% $.x %>", "<% 1 + %>", "{{ _.x }}", "{{ 1 + }}", "<% task().result %>",
+                               "<% $.missing.deeper %>", "{{ range(3) | list }}", "<% [1, 2] %>"])
+TASK_VALUES = st.one_of(SCALARS, EXPRESSIONS, st.lists(SCALARS | EXPRESSIONS, max_size=3),
+                        st.dictionaries(TEXT, SCALARS | EXPRESSIONS, max_size=3))
+TASK_KEYS = ["wait-before", "wait-after", "timeout", "retry", "concurrency", "pause-before", "with-items", "publish",
+             "publish-on-error", "on-success", "on-error", "on-complete", "join", "input", "keep-result",
+             "safe-rerun", "fail-on", "target", "description", "tags"]
+
+
+def _workflow(tasks: dict, wf_type: object, wf_input: object, output: object) -> str:
+    workflow = {"tasks": tasks}
+    for key, value in (("type", wf_type), ("input", wf_input), ("output", output)):
+        if value is not None:
+            workflow[key] = value
+    return yaml.safe_dump({"version": "2.0", "fuzz_wf": workflow}, sort_keys=False)
+
+
+# Documents of the right shape with random attribute values: they get past the structure
+# checks into the task, policy and expression checks, and some are valid enough to run.
+WORKFLOWS = st.builds(
+    _workflow,
+    st.dictionaries(
+        st.sampled_from(["a", "b", "c"]),
+        st.fixed_dictionaries({"action": st.sampled_from(["std.noop", "std.echo output=1", "std.fail", "nope"])},
+                              optional={k: TASK_VALUES for k in TASK_KEYS}),
+        min_size=1, max_size=3,
+    ),
+    st.none() | st.sampled_from(["direct", "reverse", "other"]),
+    st.none() | st.lists(TEXT | st.dictionaries(TEXT, SCALARS, max_size=1), max_size=2),
+    st.none() | TASK_VALUES,
+)
+
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory):
@@ -108,7 +140,7 @@ def live(tmp_path_factory: pytest.TempPathFactory):
         server.stop()
 
 
-def _request(server: ServerProcess, method: str, path: str, data: bytes, content_type: str) -> tuple[int, bytes]:
+def _request(server: ServerProcess, method: str, path: str, data: bytes | None, content_type: str) -> tuple[int, bytes]:
     request = urllib.request.Request(server.url + path, data=data, method=method,
                                      headers={"Content-Type": content_type})
     try:
@@ -141,6 +173,22 @@ def test_random_definitions_get_no_server_error(live, endpoint, text):
     _check(*_request(server, method, path, text.encode("utf-8", "surrogatepass"), "text/plain"))
 
 
+@SERVER_SETTINGS
+@given(text=WORKFLOWS, wf_input=st.dictionaries(TEXT, JSON_VALUES, max_size=2), params=PARAMS)
+def test_random_workflows_upload_and_start_without_server_error(live, text, wf_input, params):
+    server, _ = live
+    status, raw = _request(server, "PUT" if _uploaded(server) else "POST", "/workflows", text.encode(), "text/plain")
+    _check(status, raw)
+    if status < 300:
+        body = _json_text({"workflow_name": "fuzz_wf", "input": wf_input, "params": params})
+        _check(*_request(server, "POST", "/executions", body, "application/json"))
+
+
+def _uploaded(server: ServerProcess) -> bool:
+    status, _ = _request(server, "GET", "/workflows/fuzz_wf", None, "application/json")
+    return status == 200
+
+
 def test_server_still_answers_after_the_examples(live):
     server, _ = live
     health = server.health()
@@ -148,7 +196,7 @@ def test_server_still_answers_after_the_examples(live):
 
 
 @settings(max_examples=400, deadline=timedelta(seconds=10), database=None)
-@given(text=DOCUMENTS, parse=st.sampled_from([parse_workflows, parse_actions, parse_workbook]))
+@given(text=DOCUMENTS | WORKFLOWS, parse=st.sampled_from([parse_workflows, parse_actions, parse_workbook]))
 def test_the_validator_fails_only_with_a_dsl_error(text, parse):
     try:
         parsed = parse(text)
