@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 NODE = web.AppKey("node", Node)
 RUNNER = web.AppKey("runner", object)
-# Client-chosen execution ids being created now, each with the lock its creates take turns on.
+# Client-chosen execution ids being created now: the lock their creates take turns on, and how many wait.
 CREATING = web.AppKey("creating", dict)
 
 

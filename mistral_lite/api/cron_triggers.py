@@ -6,9 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from mistral_lite.api import listing
+from mistral_lite.api import fields, listing
 from mistral_lite.api.context import node_of
-from mistral_lite.api import fields
 from mistral_lite.api.fields import ID, NAME, OBJECT
 from mistral_lite.api.params import as_json_text, check_known
 from mistral_lite.registry import cron_triggers as registry

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 from aiohttp import web
 
-from mistral_lite.api import listing
+from mistral_lite.api import fields, listing
 from mistral_lite.api.context import CREATING, node_of, runner_of
-from mistral_lite.api import fields
 from mistral_lite.api.fields import ID, NAME, OBJECT, SHORT, TEXT
 from mistral_lite.api.params import as_json_text, check_known, flag
 from mistral_lite.engine import states
@@ -75,16 +75,24 @@ async def create_execution(request: web.Request) -> web.Response:
     fields.check_workflow_params(body.get("params"), "params")
     if not body.get("id"):
         return await _create(request, body)
-    # Creates with one client-chosen id run one at a time: the later ones find the
-    # first's execution and return it, instead of racing it to the database.
+    async with _one_at_a_time(request, body["id"]):
+        return await _create(request, body)
+
+
+@asynccontextmanager
+async def _one_at_a_time(request: web.Request, execution_id: str) -> AsyncIterator[None]:
+    """Creates with one client-chosen id take turns: the later ones find the first's
+    execution and return it, instead of racing it to the database."""
     creating = request.app[CREATING]
-    lock = creating.setdefault(body["id"], asyncio.Lock())
+    turn = creating.setdefault(execution_id, {"lock": asyncio.Lock(), "waiting": 0})
+    turn["waiting"] += 1
     try:
-        async with lock:
-            return await _create(request, body)
+        async with turn["lock"]:
+            yield
     finally:
-        if not lock.locked() and creating.get(body["id"]) is lock:
-            del creating[body["id"]]
+        turn["waiting"] -= 1
+        if not turn["waiting"]:
+            del creating[execution_id]
 
 
 async def _create(request: web.Request, body: dict[str, Any]) -> web.Response:

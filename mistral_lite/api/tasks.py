@@ -6,9 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from mistral_lite.api import listing
+from mistral_lite.api import fields, listing
 from mistral_lite.api.context import node_of, runner_of
-from mistral_lite.api import fields
 from mistral_lite.api.fields import BOOL, ID, NAME, OBJECT
 from mistral_lite.api.params import as_json_text, check_known
 from mistral_lite.engine.results import task_result
