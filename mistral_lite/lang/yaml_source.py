@@ -29,6 +29,9 @@ class _MistralLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         # The composer recurses once per level: refuse a deep document before the stack runs out.
+        # Levels are lists and mappings, as in storable.first_problem; a scalar is not one.
+        if self.check_event(yaml.ScalarEvent, yaml.AliasEvent):
+            return super().compose_node(parent, index)
         self.depth += 1
         try:
             if self.depth > self.max_depth:
