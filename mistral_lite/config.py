@@ -10,6 +10,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from mistral_lite.storable import DEFAULT_MAX_DEPTH, HIGHEST_MAX_DEPTH
+
 ENV_PREFIX = "MISTRAL_LITE_"
 
 
@@ -36,6 +38,8 @@ class Config:
     max_http_response_size: int = field(default=5 * 1024 * 1024, metadata={"help": "largest response body std.http reads, in bytes (0: no limit); reading stops past it"})
     max_subworkflow_depth: int = field(default=100, metadata={"help": "most levels of sub-workflows under one root execution"})
     max_list_response_size: int = field(default=16 * 1024 * 1024, metadata={"help": "bytes of stored data one list page may read (0: no limit); a page that would pass it ends early with a next link"})
+    max_nesting_depth: int = field(default=DEFAULT_MAX_DEPTH, metadata={
+        "help": f"deepest nesting of lists and mappings accepted in a JSON body or YAML definition (1-{HIGHEST_MAX_DEPTH})"})
 
     @property
     def database_path(self) -> Path:
@@ -63,6 +67,8 @@ class Config:
                 raise ConfigError(f"{name} must be 0 (no limit) or a positive number of bytes")
         if self.max_subworkflow_depth <= 0:
             raise ConfigError("max_subworkflow_depth must be positive")
+        if not 1 <= self.max_nesting_depth <= HIGHEST_MAX_DEPTH:
+            raise ConfigError(f"max_nesting_depth must be between 1 and {HIGHEST_MAX_DEPTH}, got {self.max_nesting_depth}")
 
 
 def option_fields() -> list[dataclasses.Field]:

@@ -6,9 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
-from mistral_lite.api import listing
+from mistral_lite.api import fields, listing
 from mistral_lite.api.context import node_of, runner_of
-from mistral_lite.api.params import as_json_text, check_known, json_body, json_object
+from mistral_lite.api.fields import BOOL, ID, NAME, OBJECT
+from mistral_lite.api.params import as_json_text, check_known
 from mistral_lite.engine.results import task_result
 from mistral_lite.engine.rows import ACTIONS, TASKS, WF, Rows
 from mistral_lite.errors import InvalidInput, NotFound
@@ -27,6 +28,7 @@ COLUMNS = ("id", "name", "type", "workflow_name", "workflow_namespace", "workflo
 COLLECTION = listing.Collection(key="tasks", fields=FIELDS, columns={c: c for c in COLUMNS})
 # Columns a list row never shows (in_context holds everything published before the task).
 UNLISTED = ("spec", "in_context")
+UPDATE_BODY: fields.Schema = {"id": ID, "state": NAME, "reset": BOOL, "env": OBJECT, "name": NAME, "workflow_name": NAME}
 
 
 def resource(row: dict[str, Any], result: Any = None, with_result: bool = False) -> dict[str, Any]:
@@ -93,7 +95,7 @@ async def list_execution_tasks(request: web.Request) -> web.Response:
 async def update_task(request: web.Request) -> web.Response:
     """PUT /v2/tasks/{id}: rerun a failed task (`reset` false keeps a with-items task's successful items)."""
     check_known(request, ())
-    body = await json_body(request, ("id", "state", "reset", "env", "name", "workflow_name"))
+    body = await fields.read_body(request, UPDATE_BODY)
     task_id = request.match_info["id"]
     state = body.get("state")
     if state == "SKIPPED":
@@ -109,7 +111,7 @@ async def update_task(request: web.Request) -> web.Response:
     for key in ("name", "workflow_name"):
         if body.get(key) and body[key] != row.get(key):
             raise InvalidInput(f"Task {key} does not match: {body[key]!r} != {row.get(key)!r}")
-    await runner_of(request).rerun(task_id, bool(body["reset"]), json_object(body.get("env"), "env"))
+    await runner_of(request).rerun(task_id, body["reset"], body.get("env"))
     row, result = await node_of(request).read(_with_result, task_id)
     return web.json_response(resource(row, result, with_result=True))
 

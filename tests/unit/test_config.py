@@ -86,3 +86,10 @@ def test_bad_flag_value_exits_with_message():
 def test_limits_are_validated(option, value, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         Config(**{option: value}).validate()
+
+
+@pytest.mark.parametrize("depth", ["0", "251"])
+def test_max_nesting_depth_is_bounded(depth):
+    with pytest.raises(ConfigError, match="max_nesting_depth must be between 1 and 250"):
+        load(None, {"MISTRAL_LITE_MAX_NESTING_DEPTH": depth}, {})
+    assert load(None, {}, {}).max_nesting_depth == 100
