@@ -83,6 +83,7 @@ async def test_malformed_requests_among_good_ones_harm_nobody(tmp_path: Path) ->
                                            *(poisoned() for _ in range(20)))
             good_ids, bad_answers, poisoned_ids = results[0], results[1:31], list(results[31:])
             assert all(status == 400 for status, _ in bad_answers), bad_answers[:3]
+            assert all("description" in body["faultstring"] for _, body in bad_answers), bad_answers[:1]
 
             finished = await wait_all(api, good_ids)
             assert {ex["state"] for ex in finished.values()} == {"SUCCESS"}
