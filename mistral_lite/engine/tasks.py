@@ -299,4 +299,4 @@ def _retry_no(task_ex: Mapping[str, Any]) -> int:
 
 
 def _has_timer(step: Step, task_ex: Mapping[str, Any], kind: str) -> bool:
-    return any(t["target_id"] == task_ex["id"] and t["kind"] == kind for t in step.rows.tables[TIMERS].values())
+    return any(t["kind"] == kind for t in step.rows.children(TIMERS, task_ex["id"]))
