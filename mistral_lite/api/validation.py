@@ -8,6 +8,7 @@ from aiohttp import web
 
 from mistral_lite.api.params import check_known, text_body
 from mistral_lite.lang.errors import DslError
+from mistral_lite.registry.definitions import parse_off_loop
 
 
 def validate_handler(parse: Callable[[str], Any]) -> Callable[[web.Request], Any]:
@@ -15,7 +16,7 @@ def validate_handler(parse: Callable[[str], Any]) -> Callable[[web.Request], Any
         check_known(request, ())
         text = await text_body(request)
         try:
-            parse(text)
+            await parse_off_loop(parse, text)
         except DslError as e:
             return web.json_response({"valid": False, "error": str(e)})
         return web.json_response({"valid": True})

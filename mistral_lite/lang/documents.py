@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 
@@ -188,10 +188,22 @@ def workflow_spec(name: str, raw: dict[str, Any]) -> WorkflowSpec:
         _SPECS.move_to_end(id(raw))
         return hit[2]
     spec = parse_workflow(Place(raw, None, (name,), {"workflow": name}))
+    _remember(name, raw, spec)
+    return spec
+
+
+def remember_specs(sources: Iterable[WorkflowSource]) -> None:
+    """Specs parsed at upload serve the executions of their stored mapping (the same object), so the
+    engine does not parse a large definition again, on the event loop, when its first execution starts."""
+    for source in sources:
+        _remember(source.name, source.raw, source.spec)
+
+
+def _remember(name: str, raw: dict[str, Any], spec: WorkflowSpec) -> None:
     _SPECS[id(raw)] = (raw, name, spec)
+    _SPECS.move_to_end(id(raw))
     if len(_SPECS) > _SPECS_LIMIT:
         _SPECS.popitem(last=False)
-    return spec
 
 
 def action_spec(name: str, raw: dict[str, Any]) -> ActionSpec:

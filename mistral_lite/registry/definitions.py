@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from mistral_lite.errors import Conflict, InvalidInput
 from mistral_lite.lang.documents import UUID_RE, ActionSource, WorkflowSource
@@ -12,12 +13,19 @@ from mistral_lite.node import DEFAULT_PROJECT, Node
 from mistral_lite.store import commands as cmd
 from mistral_lite.store import queries
 
+T = TypeVar("T")
+
 SCOPES = ("private", "public")
 WORKFLOWS = "workflow_definitions"
 ACTIONS = "action_definitions"
 WORKBOOKS = "workbooks"
 # How Mistral names each table in its duplicate-entry message.
 MODEL_NAMES = {WORKFLOWS: "WorkflowDefinition", ACTIONS: "Action", WORKBOOKS: "Workbook"}
+
+
+async def parse_off_loop(parse: Callable[[str], T], text: str) -> T:
+    """Parse and validate a document on a thread: a large one takes seconds, and the node keeps serving."""
+    return await asyncio.to_thread(parse, text)
 
 
 def check_scope(scope: str) -> str:
