@@ -29,6 +29,7 @@ class Config:
     log_format: str = field(default="auto", metadata={"help": "console, json, or auto (console on a terminal, json otherwise)"})
     max_body_size: int = field(default=1024 * 1024, metadata={"help": "largest accepted request body in bytes"})
     default_limit: int = field(default=1000, metadata={"help": "page size used by list endpoints when no limit (or a larger one) is given"})
+    max_task_starts_per_step: int = field(default=1000, metadata={"help": "tasks one execution may start in one engine step from tasks that ended as soon as they started; more is a runaway loop and the execution ends ERROR (fan-outs started by action results do not count)"})
 
     @property
     def database_path(self) -> Path:
@@ -46,6 +47,8 @@ class Config:
             raise ConfigError("max_body_size must be positive")
         if self.default_limit <= 0:
             raise ConfigError("default_limit must be positive")
+        if self.max_task_starts_per_step <= 0:
+            raise ConfigError("max_task_starts_per_step must be positive")
 
 
 def option_fields() -> list[dataclasses.Field]:

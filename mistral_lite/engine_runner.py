@@ -71,7 +71,7 @@ class EngineRunner:
         self.node = node
         self.executor = executor
         self.rows = Rows()
-        self.engine = Engine(self.rows, ExecutorCatalog(executor))
+        self.engine = Engine(self.rows, ExecutorCatalog(executor), node.config.max_task_starts_per_step)
         self.callback_base = callback_base
         self._ids = _uuids()
         self._tasks: set[asyncio.Task[Any]] = set()

@@ -27,7 +27,7 @@ from mistral_lite.engine.rows import ACTIONS, TASKS, TIMERS, WF, WF_DEFS, Draft,
 from mistral_lite.engine.step import Step, StepResult
 from mistral_lite.engine.joins import Joins
 from mistral_lite.engine.reverse import ReverseFlow
-from mistral_lite.engine.tasks import TaskLifecycle
+from mistral_lite.engine.tasks import DEFAULT_MAX_TASK_STARTS, TaskLifecycle
 from mistral_lite.engine.with_items import WithItems
 from mistral_lite.engine.workflows import WorkflowLifecycle
 from mistral_lite.lang.specs import WorkflowSpec
@@ -38,9 +38,11 @@ STOP_STATES = (states.SUCCESS, states.ERROR, states.CANCELLED)
 
 
 class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
-    def __init__(self, rows: Rows, catalog: ActionCatalog) -> None:
+    def __init__(self, rows: Rows, catalog: ActionCatalog,
+                 max_task_starts_per_step: int = DEFAULT_MAX_TASK_STARTS) -> None:
         self.rows = rows
         self.catalog = catalog
+        self.max_task_starts_per_step = max_task_starts_per_step
         self._specs: dict[str, WorkflowSpec] = {}
 
     def step(self, event: Event, ids: Iterator[str], now: str) -> StepResult:
