@@ -1,0 +1,99 @@
+"""Wide executions and large uploads on a real server: fan-outs run, the runaway limit is the
+configured one, and uploading a large workflow leaves the node answering."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import aiohttp
+
+from mistral_lite.config import Config
+from mistral_lite.server import RunningServer
+from tests.support.api import Api
+from tests.support.ports import free_port
+from tests.support.process import ServerProcess
+
+
+def fan_out(name: str, n: int) -> str:
+    lines = ["---", "version: '2.0'", f"{name}:", "  tasks:", "    start:", "      action: std.noop",
+             "      on-success:"]
+    lines += [f"        - t{i}" for i in range(n)]
+    lines += [f"    t{i}: {{action: std.noop}}" for i in range(n)]
+    return "\n".join(lines) + "\n"
+
+
+def chain(name: str, n: int) -> str:
+    lines = ["---", "version: '2.0'", f"{name}:", "  tasks:"]
+    lines += [f"    t{i}: {{action: std.noop{f', on-success: [t{i + 1}]' if i < n - 1 else ''}}}" for i in range(n)]
+    return "\n".join(lines) + "\n"
+
+
+RUNAWAY = """---
+version: '2.0'
+runaway:
+  tasks:
+    go: {action: std.noop, on-success: [again]}
+    again: {workflow: ghost, on-error: [again]}
+"""
+
+
+async def test_a_fan_out_of_1500_parallel_tasks_ends_success_with_every_task_success(api: Api):
+    await api.upload(fan_out("wide", 1500))
+    ex = await api.start("wide")
+    done = await api.wait(ex["id"], timeout=120)
+    assert done["state"] == "SUCCESS", done.get("state_info")
+    report = await api.ok("GET", f"/executions/{ex['id']}/report?statistics_only=true")
+    counts = {k: v for k, v in report["statistics"].items() if k.endswith("_tasks_count") and v}
+    assert counts == {"total_tasks_count": 1501, "success_tasks_count": 1501}, counts
+
+
+async def test_the_runaway_limit_is_the_configured_option(tmp_path: Path):
+    config = Config(port=free_port(), data_dir=str(tmp_path / "data"), log_level="warning",
+                    max_task_starts_per_step=12)
+    running = RunningServer(config)
+    await running.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            api = Api(http, f"http://127.0.0.1:{config.port}/v2")
+            await api.upload(RUNAWAY)
+            done = await api.run("runaway")
+    finally:
+        await running.stop()
+    assert done["state"] == "ERROR"
+    assert "Stopped after 12 tasks" in done["state_info"]
+    assert "max-task-starts-per-step" in done["state_info"]
+
+
+async def test_uploading_a_large_workflow_and_starting_it_keep_health_answering(tmp_path: Path):
+    server = ServerProcess(tmp_path / "data", extra_args=("--log-level", "warning")).start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            api = Api(http, server.url)
+            root = server.url.removesuffix("/v2")
+            replies: list[float] = []
+            done = asyncio.Event()
+
+            async def poll_health() -> None:
+                deadline = time.monotonic() + 120
+                while not done.is_set() and time.monotonic() < deadline:
+                    started = time.monotonic()
+                    async with http.get(root + "/health", timeout=aiohttp.ClientTimeout(total=30)) as r:
+                        assert r.status == 200
+                    replies.append(time.monotonic() - started)
+                    await asyncio.sleep(0.05)
+
+            async def upload_and_start() -> dict:
+                try:
+                    await api.upload(chain("big", 5000))
+                    return await api.start("big")  # its spec, parsed at upload, is not parsed again
+                finally:
+                    done.set()
+
+            _, started = await asyncio.gather(poll_health(), upload_and_start())
+            assert started["state"] == "RUNNING"
+            assert len(replies) >= 3  # the upload took long enough for health to be asked meanwhile
+            assert max(replies) < 1.0, f"a /health reply took {max(replies):.2f} s during the upload"
+    finally:
+        server.stop()
