@@ -32,6 +32,7 @@ from mistral_lite.executor import ActionContext, Executor, Outcome
 from mistral_lite.ids import new_id
 from mistral_lite.log.entry import Entry
 from mistral_lite.node import Node
+from mistral_lite.registry.definitions import prepare_spec
 from mistral_lite.store import queries
 from mistral_lite.store.apply import ApplyResult
 
@@ -152,6 +153,7 @@ class EngineRunner:
                              params: dict[str, Any], description: str = "",
                              extra_commands: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """Start an execution; returns its row as the start step committed it."""
+        await prepare_spec(self.rows.get(WF_DEFS, definition_id))
         result = await self.handle(StartWorkflow(execution_id, definition_id, wf_input, params, description),
                                    extra_commands)
         return row_after(result.commands, WF, execution_id)

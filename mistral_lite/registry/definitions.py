@@ -7,7 +7,7 @@ import hashlib
 from typing import Any, Callable, TypeVar
 
 from mistral_lite.errors import Conflict, InvalidInput
-from mistral_lite.lang.documents import UUID_RE, ActionSource, WorkflowSource
+from mistral_lite.lang.documents import UUID_RE, ActionSource, WorkflowSource, parse_stored, remember_spec, spec_known
 from mistral_lite.lang.inputs import signature
 from mistral_lite.node import DEFAULT_PROJECT, Node
 from mistral_lite.store import commands as cmd
@@ -26,6 +26,15 @@ MODEL_NAMES = {WORKFLOWS: "WorkflowDefinition", ACTIONS: "Action", WORKBOOKS: "W
 async def parse_off_loop(parse: Callable[[str], T], text: str) -> T:
     """Parse and validate a document on a thread: a large one takes seconds, and the node keeps serving."""
     return await asyncio.to_thread(parse, text)
+
+
+async def prepare_spec(definition: dict[str, Any] | None) -> None:
+    """Parse a stored workflow on a thread if the engine's spec cache lacks it (after a restart, or once
+    evicted), so that starting an execution of a large workflow does not parse it on the event loop."""
+    if definition is None or definition.get("spec") is None or spec_known(definition["name"], definition["spec"]):
+        return
+    spec = await asyncio.to_thread(parse_stored, definition["name"], definition["spec"])
+    remember_spec(definition["name"], definition["spec"], spec)
 
 
 def check_scope(scope: str) -> str:

@@ -36,8 +36,12 @@ class MarkerNotFound(LookupError):
     """The marker id names no row of the collection."""
 
 
-def get_row(conn: sqlite3.Connection, catalog: Catalog, table_name: str, row_id: str) -> dict[str, Any] | None:
-    return find_row(conn, catalog, table_name, {"id": row_id})
+def get_row(conn: sqlite3.Connection, catalog: Catalog, table_name: str, row_id: str,
+            omit: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    """One row by id; `omit` leaves out columns the caller does not need (a large workflow's spec
+    costs a JSON decode of megabytes at every poll of its execution)."""
+    rows = find_rows(conn, catalog, table_name, {"id": row_id}, limit=1, omit=omit)
+    return rows[0] if rows else None
 
 
 def find_row(conn: sqlite3.Connection, catalog: Catalog, table_name: str, equals: dict[str, Any]) -> dict[str, Any] | None:
@@ -46,13 +50,15 @@ def find_row(conn: sqlite3.Connection, catalog: Catalog, table_name: str, equals
 
 
 def find_rows(
-    conn: sqlite3.Connection, catalog: Catalog, table_name: str, equals: dict[str, Any], limit: int | None = None
+    conn: sqlite3.Connection, catalog: Catalog, table_name: str, equals: dict[str, Any], limit: int | None = None,
+    omit: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    """Rows whose columns equal the given values, oldest first."""
+    """Rows whose columns equal the given values, oldest first (without the `omit` columns)."""
     table = catalog.table(table_name)
     filters = tuple(Filter(c, "eq" if v is not None else "null", v) for c, v in equals.items())
     where, params = _where(table, filters)
-    sql = f'SELECT * FROM "{table.name}" WHERE {where} ORDER BY rowid'
+    selected = ", ".join(c for c in table.columns if c not in omit) if omit else "*"
+    sql = f'SELECT {selected} FROM "{table.name}" WHERE {where} ORDER BY rowid'
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return _fetch(conn, table, sql, params)

@@ -40,6 +40,7 @@ from mistral_lite.server import RunningServer  # noqa: E402
 from mistral_lite.timestamps import STORED_FORMAT as STORED  # noqa: E402
 
 PROBE_INTERVAL = 0.01
+POLL = 0.05  # client poll of the execution state
 
 
 def chain(name: str, n: int) -> str:
@@ -115,7 +116,7 @@ class Client:
             ex = self.call("GET", f"/executions/{started['id']}?fields=id,state")
             if ex["state"] in ("SUCCESS", "ERROR", "CANCELLED"):
                 return ex
-            time.sleep(0.05)
+            time.sleep(POLL)
         raise TimeoutError(f"{workflow} not finished after {timeout} s")
 
 
