@@ -69,7 +69,22 @@ def load(text: str) -> Source:
     if node is not None:
         lines[()] = node.start_mark.line + 1
         _collect_lines(loader, node, (), lines)
+        _release(node)
     return Source(text, data, lines)
+
+
+def _release(root: yaml.Node) -> None:
+    """Free the node tree a few nodes at a time. Freed in one go (when `load` returns), the tree of a
+    20,000-task document holds the GIL for tens of milliseconds, stalling the event loop of a node
+    that parses it on a thread."""
+    pending: list[Any] = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, tuple):  # a mapping's (key node, value node)
+            pending.extend(node)
+        elif isinstance(node.value, list):
+            pending.extend(node.value)
+            node.value = None
 
 
 def _collect_lines(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 from typing import Any, Callable, TypeVar
 
+from mistral_lite import collector
 from mistral_lite.errors import Conflict, InvalidInput
 from mistral_lite.lang.documents import UUID_RE, ActionSource, WorkflowSource, parse_stored, remember_spec, spec_known
 from mistral_lite.lang.inputs import signature
@@ -25,7 +26,12 @@ MODEL_NAMES = {WORKFLOWS: "WorkflowDefinition", ACTIONS: "Action", WORKBOOKS: "W
 
 async def parse_off_loop(parse: Callable[[str], T], text: str) -> T:
     """Parse and validate a document on a thread: a large one takes seconds, and the node keeps serving."""
-    return await asyncio.to_thread(parse, text)
+    return await asyncio.to_thread(_parse_paused, parse, text)
+
+
+def _parse_paused(parse: Callable[[str], T], text: str) -> T:
+    with collector.paused():
+        return parse(text)
 
 
 async def prepare_spec(definition: dict[str, Any] | None) -> None:
