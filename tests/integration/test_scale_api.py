@@ -97,3 +97,18 @@ async def test_uploading_a_large_workflow_and_starting_it_keep_health_answering(
             assert max(replies) < 1.0, f"a /health reply took {max(replies):.2f} s during the upload"
     finally:
         server.stop()
+
+
+async def test_the_scale_benchmark_runs_its_cases_correctly_at_a_small_size():
+    """scripts/bench --scale, correctness only: every case ends SUCCESS and the ratio is reported."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "bench_lib" / "scale.py"
+    spec = importlib.util.spec_from_file_location("scale_bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = await bench.run_all([("chain", 5), ("chain", 30), ("fanout", 12), ("items", 12)], timeout=60)
+    assert [(r["case"], r["state"]) for r in out["results"]] == [
+        ("chain 5", "SUCCESS"), ("chain 30", "SUCCESS"), ("fanout 12", "SUCCESS"), ("items 12", "SUCCESS")]
+    assert out["ratio"]["small"] == 5 and out["ratio"]["big"] == 30
+    assert "first_tenth_per_s" in out["results"][1]
