@@ -169,7 +169,8 @@ async def measure(server: RunningServer, probe: LagProbe, kind: str, n: int, tim
     elapsed, ex = sorted(timed, key=lambda t: t[0])[len(timed) // 2]
     tasks = n + 1 if kind == "fanout" else (n if kind == "chain" else 1)
     units = n  # items for with-items, tasks otherwise
-    result = {"case": f"{kind} {n}", "state": ex["state"], "runs": runs, "upload_bytes": len(text), "upload_s": round(upload_s, 3),
+    result = {"case": f"{kind} {n}", "state": ex["state"], "runs": runs, "upload_bytes": len(text),
+              "upload_s": round(upload_s, 3),
               "upload_stall_ms": upload_stall, "run_s": round(elapsed, 3),
               "units_per_s": round(units / max(elapsed, 1e-6), 1), "unit": "items" if kind == "items" else "tasks",
               "run_stall_ms": run_stall, "tasks": tasks}

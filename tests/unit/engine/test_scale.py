@@ -22,7 +22,8 @@ def instant_chain(n: int) -> str:
     return "---\nversion: '2.0'\nwf:\n  tasks:\n" + tasks
 
 
-RUNAWAY = "---\nversion: '2.0'\nwf:\n  tasks:\n    go: {on-success: [again]}\n    again: {workflow: ghost, on-error: [again]}\n"
+RUNAWAY = ("---\nversion: '2.0'\nwf:\n  tasks:\n    go: {on-success: [again]}\n"
+           "    again: {workflow: ghost, on-error: [again]}\n")
 
 
 def assert_all_succeeded(h: Harness, ex: str, count: int) -> None:
