@@ -233,6 +233,8 @@ class WorkflowLifecycle:
         """Nothing stays RUNNING under a finished workflow: active tasks, actions and children are cancelled."""
         reason = f"Workflow execution ended as {state} while the task was not finished"
         for task_ex in step.rows.tasks_of(wf_ex["id"], _is_active):
+            if task_ex["state"] not in states.ACTIVE:
+                continue  # ended meanwhile, with a sub-workflow cancelled below
             for action_ex in step.rows.actions_of(task_ex["id"]):
                 if action_ex["state"] in states.ACTIVE:
                     step.draft.update(ACTIONS, action_ex["id"], state=states.CANCELLED, state_info=reason)
@@ -281,7 +283,8 @@ class WorkflowLifecycle:
         changes["runtime_context"] = runtime
         wf_ex = step.draft.update(WF, wf_ex["id"], **changes)
         for task_ex in step.rows.tasks_of(wf_ex["id"], lambda state: state == states.PAUSED):  # by a sub-workflow
-            step.draft.update(TASKS, task_ex["id"], state=states.RUNNING)
+            if task_ex["state"] == states.PAUSED:
+                step.draft.update(TASKS, task_ex["id"], state=states.RUNNING)
         for child in self._active_children(step, wf_ex):
             if child["state"] == states.PAUSED:
                 self.resume_workflow(step, child, from_parent=True)
