@@ -4,7 +4,8 @@ Parsing a 20,000-task workflow builds about a million short-lived objects. Each
 full collection the parse triggers walks all of them while holding the GIL, so
 the event loop stalls for up to a second even though the parse runs on a
 thread. The parse makes no reference cycles worth collecting early, so the
-collector is paused until the last concurrent parse ends.
+collector is paused until the last concurrent parse ends (only for large
+documents: registry.definitions.parse_off_loop).
 
 What the parse leaves alive (the stored mapping and its spec, hundreds of
 thousands of objects kept as long as the definition is cached) would then be

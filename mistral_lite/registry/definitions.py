@@ -15,6 +15,8 @@ from mistral_lite.store import commands as cmd
 from mistral_lite.store import queries
 
 T = TypeVar("T")
+# Characters from which a document's parse pauses the garbage collector (about 4,000 tasks).
+LARGE_DOCUMENT = 200_000
 
 SCOPES = ("private", "public")
 WORKFLOWS = "workflow_definitions"
@@ -25,13 +27,14 @@ MODEL_NAMES = {WORKFLOWS: "WorkflowDefinition", ACTIONS: "Action", WORKBOOKS: "W
 
 
 async def parse_off_loop(parse: Callable[[str], T], text: str) -> T:
-    """Parse and validate a document on a thread: a large one takes seconds, and the node keeps serving."""
-    return await asyncio.to_thread(_parse_paused, parse, text)
+    """Parse and validate a document on a thread: a large one takes seconds, and the node keeps serving.
 
-
-def _parse_paused(parse: Callable[[str], T], text: str) -> T:
+    For a large document the garbage collector is paused meanwhile (see collector); it is paused and
+    resumed here, on the event loop, so no engine step is half done when the survivors are frozen."""
+    if len(text) < LARGE_DOCUMENT:
+        return await asyncio.to_thread(parse, text)
     with collector.paused():
-        return parse(text)
+        return await asyncio.to_thread(parse, text)
 
 
 async def prepare_spec(definition: dict[str, Any] | None) -> None:
