@@ -120,3 +120,12 @@ def test_with_items_batches_keep_the_concurrency_limit():
     assert len(h.started) == 3
     h.run(limit=5000)
     assert h.execution(ex)["state"] == states.SUCCESS and len(h.started) == 1200
+
+
+def test_with_items_keeps_its_concurrency_limit_over_many_items():
+    h = Harness("---\nversion: '2.0'\nwf:\n  tasks:\n    each:\n      with-items: x in <% range(1200) %>\n"
+                "      concurrency: 3\n      action: std.echo output=<% $.x %>\n")
+    ex = h.start("wf", run=False)
+    assert len(h.started) == 3
+    h.run(limit=5000)
+    assert h.execution(ex)["state"] == states.SUCCESS and len(h.started) == 1200
