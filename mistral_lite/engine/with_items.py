@@ -16,11 +16,6 @@ from mistral_lite.engine.step import Step
 from mistral_lite.lang.specs import TaskSpec
 
 
-# Items one call starts: the end of each started item starts the next ones (item_finished), so 20,000
-# items begin in steps of this many instead of in one step that holds the event loop for seconds.
-ITEMS_STARTED_AT_ONCE = 500
-
-
 def items_of(rows: Rows, task_ex: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The task's current attempt: accepted action executions or sub-workflow executions."""
     return rows.children(WF if task_ex.get("type") == "WORKFLOW" else ACTIONS, task_ex["id"], _accepted)
@@ -85,7 +80,7 @@ class WithItems:
         running = sum(1 for i in current if i["state"] in states.ACTIVE)
         limit = info.get("concurrency") or 0
         todo = [i for i in (indexes if indexes is not None else range(info["count"])) if i not in started]
-        for index in todo[:ITEMS_STARTED_AT_ONCE]:
+        for index in todo:
             if limit and running >= limit:
                 break
             self.start_item(step, wf_ex, task_ex, task, index, info["items"][index])

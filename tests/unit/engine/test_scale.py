@@ -100,28 +100,6 @@ def test_row_groups_follow_updates_deletes_and_restores():
     assert rows.count(ACTIONS, "b", lambda key: key[1]) == 0 and len(rows.actions_of("b")) == 1
 
 
-def test_with_items_starts_its_items_in_batches_and_every_item_runs_in_order():
-    h = Harness("---\nversion: '2.0'\nwf:\n  output:\n    r: <% $.r %>\n  tasks:\n"
-                "    each:\n      with-items: x in <% range(1200) %>\n      action: std.echo output=<% $.x %>\n"
-                "      publish:\n        r: <% task().result %>\n")
-    ex = h.start("wf", run=False)
-    assert len(h.started) == 500  # one step does not start them all; each item's end starts more
-    h.run(limit=5000)
-    wf = h.execution(ex)
-    assert wf["state"] == states.SUCCESS, wf["state_info"]
-    assert wf["output"]["r"] == list(range(1200))
-    assert len(h.started) == 1200  # each item ran once
-
-
-def test_with_items_batches_keep_the_concurrency_limit():
-    h = Harness("---\nversion: '2.0'\nwf:\n  tasks:\n    each:\n      with-items: x in <% range(1200) %>\n"
-                "      concurrency: 3\n      action: std.echo output=<% $.x %>\n")
-    ex = h.start("wf", run=False)
-    assert len(h.started) == 3
-    h.run(limit=5000)
-    assert h.execution(ex)["state"] == states.SUCCESS and len(h.started) == 1200
-
-
 def test_with_items_keeps_its_concurrency_limit_over_many_items():
     h = Harness("---\nversion: '2.0'\nwf:\n  tasks:\n    each:\n      with-items: x in <% range(1200) %>\n"
                 "      concurrency: 3\n      action: std.echo output=<% $.x %>\n")
