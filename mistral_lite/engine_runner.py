@@ -32,7 +32,7 @@ from mistral_lite.executor import ActionContext, Executor, Outcome
 from mistral_lite.ids import new_id
 from mistral_lite.log.entry import Entry
 from mistral_lite.node import Node
-from mistral_lite.registry.definitions import prepare_spec
+from mistral_lite.registry.definitions import prepare_running_specs, prepare_spec
 from mistral_lite.store import queries
 from mistral_lite.store.apply import ApplyResult
 
@@ -321,6 +321,7 @@ class EngineRunner:
             self.rows.load(table, rows)
         for timer in self.rows.tables[TIMERS].values():
             self.timers.arm(timer["id"], timer["due_at"])
+        await prepare_running_specs(self.rows.tables[WF].values())
 
     async def ensure_loaded(self, execution_id: str) -> None:
         """Bring a finished execution tree back into memory (a rerun reopens it)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 from mistral_lite import collector
 from mistral_lite.errors import Conflict, InvalidInput
@@ -17,6 +17,8 @@ from mistral_lite.store import queries
 T = TypeVar("T")
 # Characters from which a document's parse pauses the garbage collector (about 4,000 tasks).
 LARGE_DOCUMENT = 200_000
+# Tasks from which a running execution's spec is parsed ahead, at start.
+LARGE_WORKFLOW = 1000
 
 SCOPES = ("private", "public")
 WORKFLOWS = "workflow_definitions"
@@ -40,10 +42,23 @@ async def parse_off_loop(parse: Callable[[str], T], text: str) -> T:
 async def prepare_spec(definition: dict[str, Any] | None) -> None:
     """Parse a stored workflow on a thread if the engine's spec cache lacks it (after a restart, or once
     evicted), so that starting an execution of a large workflow does not parse it on the event loop."""
-    if definition is None or definition.get("spec") is None or spec_known(definition["name"], definition["spec"]):
+    if definition is not None:
+        await _prepare(definition["name"], definition.get("spec"))
+
+
+async def prepare_running_specs(executions: Iterable[dict[str, Any]]) -> None:
+    """After a restart: the specs of loaded executions of large workflows, parsed on a thread, so
+    that their next step does not parse them on the event loop (small ones parse in no time)."""
+    for wf_ex in list(executions):
+        if len((wf_ex.get("spec") or {}).get("tasks") or ()) >= LARGE_WORKFLOW:
+            await _prepare(wf_ex["workflow_name"], wf_ex["spec"])
+
+
+async def _prepare(name: str, raw: dict[str, Any] | None) -> None:
+    if raw is None or spec_known(name, raw):
         return
-    spec = await asyncio.to_thread(parse_stored, definition["name"], definition["spec"])
-    remember_spec(definition["name"], definition["spec"], spec)
+    spec = await asyncio.to_thread(parse_stored, name, raw)
+    remember_spec(name, raw, spec)
 
 
 def check_scope(scope: str) -> str:

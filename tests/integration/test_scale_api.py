@@ -112,3 +112,28 @@ async def test_the_scale_benchmark_runs_its_cases_correctly_at_a_small_size():
         ("chain 5", "SUCCESS"), ("chain 30", "SUCCESS"), ("fanout 12", "SUCCESS"), ("items 12", "SUCCESS")]
     assert out["ratio"]["small"] == 5 and out["ratio"]["big"] == 30
     assert "first_tenth_per_s" in out["results"][1]
+
+
+async def test_after_a_restart_a_running_large_execution_has_its_spec_parsed_before_its_next_step(tmp_path: Path):
+    from mistral_lite.engine.rows import WF
+    from mistral_lite.lang.documents import spec_known
+
+    text = chain("big", 1200).replace("t0: {action: std.noop", "t0: {action: std.async_noop")
+    config = Config(port=free_port(), data_dir=str(tmp_path / "data"), log_level="warning")
+    first = RunningServer(config)
+    await first.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            api = Api(http, f"http://127.0.0.1:{config.port}/v2")
+            await api.upload(text)
+            started = await api.start("big")
+    finally:
+        await first.stop()
+    second = RunningServer(config)
+    await second.start()
+    try:
+        wf_ex = second.engine.rows.get(WF, started["id"])
+        assert wf_ex is not None and wf_ex["state"] == "RUNNING"
+        assert spec_known(wf_ex["workflow_name"], wf_ex["spec"])  # parsed on a thread during the start
+    finally:
+        await second.stop()
