@@ -74,3 +74,10 @@ def test_bad_flag_value_exits_with_message():
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "log_format must be" in proc.stderr
+
+
+def test_max_task_starts_per_step_defaults_to_1000_comes_from_env_and_must_be_positive():
+    assert Config().max_task_starts_per_step == 1000
+    assert load(None, {"MISTRAL_LITE_MAX_TASK_STARTS_PER_STEP": "50"}, {}).max_task_starts_per_step == 50
+    with pytest.raises(ConfigError, match="max_task_starts_per_step"):
+        load(None, {}, {"max_task_starts_per_step": 0})
