@@ -10,6 +10,9 @@ Cases (the same workflows as the anchor's bench.py):
   items500  one task, with-items over 500 numbers, std.echo, results published
             and returned as output (skipped, with the reason, if the engine
             cannot run with-items yet)
+  seq2000, seq20000  (only when asked with --cases) the same chain, longer:
+            their tasks/s against seq100's shows whether a step's cost grows
+            with the execution
 
 Each case: --warmup untimed executions, then --repeat timed ones (a fresh
 Harness each, so the rows start empty; parsing the document is not timed).
@@ -117,6 +120,9 @@ def cases() -> list[Case]:
     return [
         Case("seq100", wf_seq("micro_seq100", 100), "micro_seq100", None, 100, "tasks", check_seq(100)),
         Case("items500", wf_items("micro_items500"), "micro_items500", {"xs": xs}, 500, "items", check_items(xs)),
+    ] + [  # not run by default: does a step cost more in a long execution? (compare tasks/s with seq100)
+        Case(f"seq{n}", wf_seq(f"micro_seq{n}", n), f"micro_seq{n}", None, n, "tasks", check_seq(n))
+        for n in (2000, 20000)
     ]
 
 
@@ -201,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Steps per second of the pure engine (no I/O).")
     ap.add_argument("--repeat", type=int, default=5, help="timed executions per case (median reported; default 5)")
     ap.add_argument("--warmup", type=int, default=1, help="untimed executions first (default 1)")
-    ap.add_argument("--cases", default="seq100,items500", help="comma-separated: seq100,items500")
+    ap.add_argument("--cases", default="seq100,items500",
+                    help="comma-separated: seq100,items500 (default), seq2000, seq20000")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ap.add_argument("--profile", metavar="CASE", help="run CASE once under cProfile and print the top entries")
     ap.add_argument("--top", type=int, default=25, help="entries shown by --profile (default 25)")

@@ -40,6 +40,7 @@ class Config:
     max_list_response_size: int = field(default=16 * 1024 * 1024, metadata={"help": "bytes of stored data one list page may read (0: no limit); a page that would pass it ends early with a next link"})
     max_nesting_depth: int = field(default=DEFAULT_MAX_DEPTH, metadata={
         "help": f"deepest nesting of lists and mappings accepted in a JSON body or YAML definition (1-{HIGHEST_MAX_DEPTH})"})
+    max_task_starts_per_step: int = field(default=1000, metadata={"help": "tasks one execution may start in one engine step from tasks that ended as soon as they started; more is a runaway loop and the execution ends ERROR (fan-outs started by action results do not count)"})
 
     @property
     def database_path(self) -> Path:
@@ -69,6 +70,8 @@ class Config:
             raise ConfigError("max_subworkflow_depth must be positive")
         if not 1 <= self.max_nesting_depth <= HIGHEST_MAX_DEPTH:
             raise ConfigError(f"max_nesting_depth must be between 1 and {HIGHEST_MAX_DEPTH}, got {self.max_nesting_depth}")
+        if self.max_task_starts_per_step <= 0:
+            raise ConfigError("max_task_starts_per_step must be positive")
 
 
 def option_fields() -> list[dataclasses.Field]:

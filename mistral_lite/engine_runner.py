@@ -33,6 +33,7 @@ from mistral_lite.executor import ActionContext, Executor, Outcome
 from mistral_lite.ids import new_id
 from mistral_lite.log.entry import Entry
 from mistral_lite.node import Node
+from mistral_lite.registry.definitions import prepare_running_specs, prepare_spec
 from mistral_lite.store import queries
 from mistral_lite.store.apply import ApplyResult
 
@@ -75,7 +76,8 @@ class EngineRunner:
         self.node = node
         self.executor = executor
         self.rows = Rows()
-        self.engine = Engine(self.rows, ExecutorCatalog(executor), limits=EngineLimits.of(node.config))
+        self.engine = Engine(self.rows, ExecutorCatalog(executor), node.config.max_task_starts_per_step,
+                             limits=EngineLimits.of(node.config))
         self.callback_base = callback_base
         self._ids = _uuids()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -228,6 +230,7 @@ class EngineRunner:
                              params: dict[str, Any], description: str = "",
                              extra_commands: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """Start an execution; returns its row as the start step committed it."""
+        await prepare_spec(self.rows.get(WF_DEFS, definition_id))
         result = await self.handle(StartWorkflow(execution_id, definition_id, wf_input, params, description),
                                    extra_commands)
         return row_after(result.commands, WF, execution_id)
@@ -486,6 +489,7 @@ class EngineRunner:
         self.rows.clear()
         self.engine.forget_all()
         self._load(await self.node.reader.run(_load_state))
+        await prepare_running_specs(self.rows.tables[WF].values())
 
     async def ensure_loaded(self, execution_id: str) -> None:
         """Bring a finished execution tree back into memory (a rerun reopens it)."""

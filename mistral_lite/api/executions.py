@@ -65,7 +65,8 @@ def resource(row: dict[str, Any], *, output: bool = True, published_global: bool
 
 
 async def get_row(request: web.Request, execution_id: str) -> dict[str, Any]:
-    row = await node_of(request).read(queries.get_row, "workflow_executions", execution_id)
+    # Without the spec: no execution resource shows it, and it is the largest column of a large workflow.
+    row = await node_of(request).read(queries.get_row, "workflow_executions", execution_id, ("spec",))
     if row is None:
         raise NotFound(f"WorkflowExecution not found [id={execution_id}]")
     return row

@@ -9,6 +9,7 @@ from aiohttp import web
 from mistral_lite.api.context import node_of
 from mistral_lite.api.params import check_known, text_body
 from mistral_lite.lang.errors import DslError
+from mistral_lite.registry.definitions import parse_off_loop
 
 
 def validate_handler(parse: Callable[[str, int], Any]) -> Callable[[web.Request], Any]:
@@ -16,7 +17,7 @@ def validate_handler(parse: Callable[[str, int], Any]) -> Callable[[web.Request]
         check_known(request, ())
         text = await text_body(request)
         try:
-            parse(text, node_of(request).config.max_nesting_depth)
+            await parse_off_loop(parse, text, node_of(request).config.max_nesting_depth)
         except DslError as e:
             return web.json_response({"valid": False, "error": str(e)})
         return web.json_response({"valid": True})

@@ -43,25 +43,23 @@ def reachable(spec: WorkflowSpec, sources: set[str]) -> set[str]:
 
 def progressing(step: Step, wf_ex: Mapping[str, Any]) -> set[str]:
     """Names of tasks that will still move without help: active but not waiting, or held in the backlog."""
-    running = {t["name"] for t in step.rows.tasks_of(wf_ex["id"])
-               if t["state"] in states.ACTIVE and t["state"] != states.WAITING}
+    running = {t["name"] for t in step.rows.tasks_of(wf_ex["id"], _moving)}
     return running | {item["task"] for item in (wf_ex.get("runtime_context") or {}).get("backlog") or []}
 
 
 def judge(step: Step, wf_ex: Mapping[str, Any], spec: WorkflowSpec, join_ex: Mapping[str, Any],
           task: TaskSpec, hopeful: bool) -> Verdict:
     """hopeful: other waiting joins count as routes that may still open (they may still run)."""
-    tasks = step.rows.tasks_of(wf_ex["id"])
     triggers = {t.get("task_id") for t in (join_ex.get("runtime_context") or {}).get("triggered_by") or []}
     sources = progressing(step, wf_ex)
     if hopeful:
-        sources |= {t["name"] for t in tasks if t["state"] == states.WAITING and t["id"] != join_ex["id"]}
+        sources |= {t["name"] for t in step.rows.tasks_of(wf_ex["id"], _waiting) if t["id"] != join_ex["id"]}
     may_still_run = reachable(spec, sources) | sources
     inbound = spec.inbound(task.name)
     satisfied: list[dict[str, Any]] = []
     failed: list[str] = []
     for name in inbound:
-        executions = [t for t in tasks if t["name"] == name]
+        executions = step.rows.tasks_named(wf_ex["id"], name)
         fired = [t for t in executions if t["id"] in triggers]
         if fired:
             satisfied.append(fired[-1])
@@ -84,7 +82,7 @@ class Joins:
     def arrive_at_join(self, step: Step, wf_ex: dict[str, Any], task: TaskSpec, inbound: Mapping[str, Any],
                        triggered_by: dict[str, str] | None) -> dict[str, Any]:
         """A transition reached a join: record it on the waiting execution (created by the first one)."""
-        executions = [t for t in step.rows.tasks_of(wf_ex["id"]) if t["name"] == task.name]
+        executions = step.rows.tasks_named(wf_ex["id"], task.name)
         if executions and executions[-1]["state"] != states.WAITING:
             return executions[-1]  # it already ran: later arrivals do not start it again
         if executions:
@@ -101,6 +99,8 @@ class Joins:
         nothing else can move any more are they given up on, so joins behind
         joins neither fail too early nor wait for ever.
         """
+        if not step.rows.count(TASKS, wf_ex["id"], _waiting):
+            return  # no join waits: nothing to decide (the common case, checked after every completion)
         spec = self.spec_of(wf_ex)
         for _ in range(2 * len(spec.tasks) + 2):
             if self._decide_joins(step, wf_ex, spec, hopeful=True):
@@ -113,7 +113,7 @@ class Joins:
     def _decide_joins(self, step: Step, wf_ex: dict[str, Any], spec: WorkflowSpec, hopeful: bool) -> bool:
         """Run or fail the waiting joins that can be decided; True if any was."""
         changed = False
-        for join_ex in [t for t in step.rows.tasks_of(wf_ex["id"]) if t["state"] == states.WAITING]:
+        for join_ex in step.rows.tasks_of(wf_ex["id"], _waiting):
             current = step.rows.get(TASKS, join_ex["id"])
             wf_now = step.rows.get(WF_TABLE, wf_ex["id"])
             if current["state"] != states.WAITING or wf_now["state"] != states.RUNNING:
@@ -135,3 +135,11 @@ class Joins:
 
 
 WF_TABLE = "workflow_executions"
+
+
+def _waiting(state: str) -> bool:
+    return state == states.WAITING
+
+
+def _moving(state: str) -> bool:
+    return state in states.ACTIVE and state != states.WAITING

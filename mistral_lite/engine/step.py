@@ -21,7 +21,8 @@ class Step:
     # Work started by this step, run one after another rather than nested, so a
     # long chain of tasks that finish at once cannot exhaust the call stack.
     deferred: deque[Callable[[], None]] = field(default_factory=deque)
-    started: dict[str, int] = field(default_factory=dict)  # task starts per workflow in this step
+    started: dict[str, int] = field(default_factory=dict)  # chained task starts per workflow in this step
+    begun: set[str] = field(default_factory=set)  # ids of the tasks begun in this step
 
     def defer(self, work: Callable[[], None]) -> None:
         self.deferred.append(work)

@@ -16,14 +16,17 @@ from mistral_lite.lang.specs import TaskSpec, Target
 from mistral_lite.lang.values import is_expression
 from mistral_lite.node import DEFAULT_PROJECT
 
+DEFAULT_MAX_TASK_STARTS = 1000
+
 
 class TaskLifecycle:
     """Mixed into Engine; relies on its workflow, join, with-items and reverse methods."""
 
     catalog: ActionCatalog
     limits: EngineLimits
-    # Task starts one workflow may make within a single step before it is judged a runaway loop.
-    max_starts_per_step = 1000
+    # Tasks one workflow may start within a single step from tasks that began in that same step
+    # (so ended at once) before it is judged a runaway loop; the Engine sets it from the config.
+    max_task_starts_per_step = DEFAULT_MAX_TASK_STARTS
 
     # -- start ---------------------------------------------------------------
     def new_task_execution(self, step: Step, wf_ex: dict[str, Any], task: TaskSpec, inbound: Mapping[str, Any],
@@ -72,20 +75,26 @@ class TaskLifecycle:
         wf_ex, task_ex = step.rows.get(WF, wf_id), step.rows.get(TASKS, task_id)
         if wf_ex is None or task_ex is None or states.is_completed(wf_ex["state"]):
             return
-        step.started[wf_id] = step.started.get(wf_id, 0) + 1
-        if step.started[wf_id] > self.max_starts_per_step:
-            # Tasks that end the moment they start, leading to each other for ever (say a task
-            # whose on-error starts itself): stop the loop instead of spinning without end.
-            self.finish_workflow(step, wf_ex, states.ERROR,
-                                 f"Stopped after {self.max_starts_per_step} tasks started at once without waiting for "
-                                 f"anything: a loop of tasks that end as soon as they start? (last: {task.name})")
-            return
+        if _chained(step, task_ex):
+            # Started by a task that began in this very step, so ended at once: tasks that end the moment
+            # they start, leading to each other for ever (say a task whose on-error starts itself), are
+            # stopped instead of spinning without end. Tasks started by an action's result (a fan-out of
+            # any width) or by the workflow's start do not count.
+            step.started[wf_id] = step.started.get(wf_id, 0) + 1
+            if step.started[wf_id] > self.max_task_starts_per_step:
+                limit = self.max_task_starts_per_step
+                self.finish_workflow(step, wf_ex, states.ERROR,
+                                     f"Stopped after {limit} tasks started in one step by tasks that ended as soon as "
+                                     f"they started: a loop of tasks that end as soon as they start? (last: "
+                                     f"{task.name}; the limit is the max-task-starts-per-step option, {limit})")
+                return
         if task_ex["state"] == states.RUNNING:
             self.begin_task(step, wf_ex, task_ex, task)
 
     def begin_task(self, step: Step, wf_ex: dict[str, Any], task_ex: dict[str, Any], task: TaskSpec,
                    before_policies: bool = True) -> None:
         """Apply pause-before and wait-before, then start the work; a failure here fails the task."""
+        step.begun.add(task_ex["id"])
         try:
             if before_policies:
                 if policies.flag(step, wf_ex, task_ex, task.policies.pause_before, "pause-before"):
@@ -299,9 +308,14 @@ class TaskLifecycle:
 
 
 
+def _chained(step: Step, task_ex: Mapping[str, Any]) -> bool:
+    """Whether a task that fired a transition to this one began in the current step."""
+    return any(t.get("task_id") in step.begun for t in (task_ex.get("runtime_context") or {}).get("triggered_by") or ())
+
+
 def _retry_no(task_ex: Mapping[str, Any]) -> int:
     return ((task_ex.get("runtime_context") or {}).get("retry_task_policy") or {}).get("retry_no", 0)
 
 
 def _has_timer(step: Step, task_ex: Mapping[str, Any], kind: str) -> bool:
-    return any(t["target_id"] == task_ex["id"] and t["kind"] == kind for t in step.rows.tables[TIMERS].values())
+    return any(t["kind"] == kind for t in step.rows.children(TIMERS, task_ex["id"]))

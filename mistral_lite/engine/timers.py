@@ -37,6 +37,6 @@ def arm(step: Step, kind: str, task_ex: Mapping[str, Any], seconds: float,
 
 def disarm_task(step: Step, task_ex: Mapping[str, Any], kinds: tuple[str, ...] | None = None) -> None:
     """Remove the task's pending timers (all, or only those kinds)."""
-    for timer in list(step.rows.tables[TIMERS].values()):
-        if timer["target_id"] == task_ex["id"] and (kinds is None or timer["kind"] in kinds):
+    for timer in step.rows.children(TIMERS, task_ex["id"]):
+        if kinds is None or timer["kind"] in kinds:
             step.draft.delete(TIMERS, timer["id"])

@@ -40,7 +40,7 @@ class ExecutionView:
             return self.task_map(self._task)
         if not name:
             return None
-        same_name = [t for t in self._rows.tasks_of(self._wf["id"]) if t["name"] == name]
+        same_name = self._rows.tasks_named(self._wf["id"], name)
         return self.task_map(same_name[-1]) if same_name else None
 
     def tasks(self, workflow_execution_id: str | None, recursive: bool, state: str | None, flat: bool) -> list[dict]:

@@ -18,9 +18,15 @@ from mistral_lite.lang.specs import TaskSpec
 
 def items_of(rows: Rows, task_ex: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The task's current attempt: accepted action executions or sub-workflow executions."""
-    if task_ex.get("type") == "WORKFLOW":
-        return [c for c in rows.subworkflows_of(task_ex["id"]) if (c.get("runtime_context") or {}).get("accepted", True)]
-    return [a for a in rows.actions_of(task_ex["id"]) if a.get("accepted", True)]
+    return rows.children(WF if task_ex.get("type") == "WORKFLOW" else ACTIONS, task_ex["id"], _accepted)
+
+
+def _accepted(key: tuple[str, bool]) -> bool:
+    return key[1]
+
+
+def _accepted_active(key: tuple[str, bool]) -> bool:
+    return key[1] and key[0] in states.ACTIVE
 
 
 def index_of(item: Mapping[str, Any]) -> int:
@@ -86,13 +92,14 @@ class WithItems:
         """An item ended: start the next ones; when all ended, the task completes."""
         task = self.spec_of(wf_ex).tasks[task_ex["name"]]
         info = task_ex["runtime_context"]["with_items"]
+        table = WF if task_ex.get("type") == "WORKFLOW" else ACTIONS
+        # Counted from the rows' groups: an item's end costs the same whatever the number of items.
+        if step.rows.count(table, task_ex["id"], _accepted) < info["count"]:
+            self.start_next_items(step, wf_ex, task_ex, task)
+            return
+        if step.rows.count(table, task_ex["id"], _accepted_active):
+            return
         current = items_of(step.rows, task_ex)
-        if len(current) < info["count"]:
-            self.start_next_items(step, wf_ex, task_ex, task, current=current)
-            return
-        # Newest items are the likeliest to be still running: look at them first.
-        if any(i["state"] in states.ACTIVE for i in reversed(current)):
-            return
         if any(i["state"] == states.CANCELLED for i in current):
             self.complete_task(step, wf_ex, task_ex, states.CANCELLED, "One or more items were cancelled.")
         elif any(i["state"] == states.ERROR for i in current):

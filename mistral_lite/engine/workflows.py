@@ -150,11 +150,12 @@ class WorkflowLifecycle:
         wf_ex = step.rows.get(WF, wf_ex["id"])
         if wf_ex["state"] != states.RUNNING:
             return
-        tasks = step.rows.tasks_of(wf_ex["id"])
-        if any(t["state"] in states.ACTIVE for t in tasks) or (wf_ex.get("runtime_context") or {}).get("backlog"):
+        rows = step.rows
+        if rows.count(TASKS, wf_ex["id"], _is_active) or (wf_ex.get("runtime_context") or {}).get("backlog"):
             return
-        cancelled = [t for t in tasks if t["state"] == states.CANCELLED]
-        failed = [t for t in tasks if t["state"] == states.ERROR and not t.get("error_handled")]
+        cancelled = rows.tasks_of(wf_ex["id"], lambda state: state == states.CANCELLED)
+        failed = [t for t in rows.tasks_of(wf_ex["id"], lambda state: state == states.ERROR)
+                  if not t.get("error_handled")]
         if cancelled:
             self.finish_workflow(step, wf_ex, states.CANCELLED, f"Cancelled tasks: {', '.join(t['name'] for t in cancelled)}")
         elif failed:
@@ -170,7 +171,7 @@ class WorkflowLifecycle:
         spec = self.spec_of(wf_ex)
         if spec.type == "reverse":
             target = (wf_ex.get("params") or {}).get("task_name")
-            done = [t for t in step.rows.tasks_of(wf_ex["id"]) if t["name"] == target]
+            done = step.rows.tasks_named(wf_ex["id"], target)
             return outbound(done[-1]) if done else {}
         ends = [
             t for t in step.rows.tasks_of(wf_ex["id"])
@@ -190,8 +191,9 @@ class WorkflowLifecycle:
         wf_ex = step.draft.update(WF, wf_ex["id"], state=state, state_info=state_info, output=output,
                                   finished_at=step.now)
         self._abandon_active(step, wf_ex, state)
-        for timer in [t for t in step.rows.tables[TIMERS].values() if t["workflow_execution_id"] == wf_ex["id"]]:
-            step.draft.delete(TIMERS, timer["id"])
+        for task_ex in step.rows.tasks_of(wf_ex["id"]):
+            for timer in step.rows.children(TIMERS, task_ex["id"]):
+                step.draft.delete(TIMERS, timer["id"])
         parent_task = step.rows.get(TASKS, wf_ex.get("task_execution_id")) if notify_parent else None
         if parent_task is not None and not states.is_completed(parent_task["state"]):
             parent_wf = step.rows.get(WF, parent_task["workflow_execution_id"])
@@ -233,9 +235,9 @@ class WorkflowLifecycle:
     def _abandon_active(self, step: Step, wf_ex: Mapping[str, Any], state: str) -> None:
         """Nothing stays RUNNING under a finished workflow: active tasks, actions and children are cancelled."""
         reason = f"Workflow execution ended as {state} while the task was not finished"
-        for task_ex in step.rows.tasks_of(wf_ex["id"]):
+        for task_ex in step.rows.tasks_of(wf_ex["id"], _is_active):
             if task_ex["state"] not in states.ACTIVE:
-                continue
+                continue  # ended meanwhile, with a sub-workflow cancelled below
             for action_ex in step.rows.actions_of(task_ex["id"]):
                 if action_ex["state"] in states.ACTIVE:
                     step.draft.update(ACTIONS, action_ex["id"], state=states.CANCELLED, state_info=reason)
@@ -283,14 +285,14 @@ class WorkflowLifecycle:
         backlog = runtime.pop("backlog", [])
         changes["runtime_context"] = runtime
         wf_ex = step.draft.update(WF, wf_ex["id"], **changes)
-        for task_ex in step.rows.tasks_of(wf_ex["id"]):
-            if task_ex["state"] == states.PAUSED:  # paused by its sub-workflow
+        for task_ex in step.rows.tasks_of(wf_ex["id"], lambda state: state == states.PAUSED):  # by a sub-workflow
+            if task_ex["state"] == states.PAUSED:
                 step.draft.update(TASKS, task_ex["id"], state=states.RUNNING)
         for child in self._active_children(step, wf_ex):
             if child["state"] == states.PAUSED:
                 self.resume_workflow(step, child, from_parent=True)
         spec = self.spec_of(wf_ex)
-        for task_ex in [t for t in step.rows.tasks_of(wf_ex["id"]) if t["state"] == states.IDLE]:
+        for task_ex in step.rows.tasks_of(wf_ex["id"], lambda state: state == states.IDLE):
             # Held by pause-before: it starts now, without applying its before-start policies again.
             self.begin_task(step, step.rows.get(WF, wf_ex["id"]), task_ex, spec.tasks[task_ex["name"]],
                             before_policies=False)
@@ -329,6 +331,10 @@ class WorkflowLifecycle:
             for child in step.rows.subworkflows_of(task_ex["id"])
             if child["state"] in states.ACTIVE
         ]
+
+
+def _is_active(state: str) -> bool:
+    return state in states.ACTIVE
 
 
 def failure_info(step: Step, failed: list[Mapping[str, Any]]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 
@@ -191,11 +191,33 @@ def workflow_spec(name: str, raw: dict[str, Any]) -> WorkflowSpec:
     if hit is not None and hit[0] is raw and hit[1] == name:
         _SPECS.move_to_end(id(raw))
         return hit[2]
-    spec = parse_workflow(Place(raw, None, (name,), {"workflow": name}))
+    spec = parse_stored(name, raw)
+    remember_spec(name, raw, spec)
+    return spec
+
+
+def parse_stored(name: str, raw: dict[str, Any]) -> WorkflowSpec:
+    """The spec of a stored workflow, parsed without the cache (so any thread may call it)."""
+    return parse_workflow(Place(raw, None, (name,), {"workflow": name}))
+
+
+def spec_known(name: str, raw: dict[str, Any]) -> bool:
+    hit = _SPECS.get(id(raw))
+    return hit is not None and hit[0] is raw and hit[1] == name
+
+
+def remember_specs(sources: Iterable[WorkflowSource]) -> None:
+    """Specs parsed at upload serve the executions of their stored mapping (the same object), so the
+    engine does not parse a large definition again, on the event loop, when its first execution starts."""
+    for source in sources:
+        remember_spec(source.name, source.raw, source.spec)
+
+
+def remember_spec(name: str, raw: dict[str, Any], spec: WorkflowSpec) -> None:
     _SPECS[id(raw)] = (raw, name, spec)
+    _SPECS.move_to_end(id(raw))
     if len(_SPECS) > _SPECS_LIMIT:
         _SPECS.popitem(last=False)
-    return spec
 
 
 def action_spec(name: str, raw: dict[str, Any]) -> ActionSpec:

@@ -7,6 +7,7 @@ outputs) stay as plain JSON-like values; they are evaluated at run time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 ENGINE_COMMANDS = ("noop", "fail", "succeed", "pause")
@@ -137,7 +138,16 @@ class WorkflowSpec:
 
     def inbound(self, task_name: str) -> list[str]:
         """Tasks whose on-* clauses name task_name (guards ignored), in document order."""
-        return [t.name for t in self.tasks.values() if task_name in t.next_task_names()]
+        return self._inbound.get(task_name, [])
+
+    @cached_property
+    def _inbound(self) -> dict[str, list[str]]:
+        # Built once per spec: joins ask at every step, and a scan per question is quadratic.
+        found: dict[str, dict[str, None]] = {}
+        for task in self.tasks.values():
+            for name in task.next_task_names():
+                found.setdefault(name, {})[task.name] = None
+        return {name: list(sources) for name, sources in found.items()}
 
 
 @dataclass(frozen=True)

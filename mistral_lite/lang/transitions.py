@@ -50,12 +50,13 @@ def _targets(place: Place, task_names: set[str] | None) -> tuple[Target, ...]:
     if not value:
         raise place.error("must list at least one task or command")
     targets: list[Target] = []
-    seen: list[Any] = []
+    seen: set[Any] = set()  # a set, not a list: a clause may list thousands of tasks
     for i, item in enumerate(value):
         item_place = place.child(i)
-        if item in seen:
+        key = _hashable(item)
+        if key in seen:
             raise item_place.error(f"'{_item_text(item)}' is listed twice")
-        seen.append(item)
+        seen.add(key)
         if isinstance(item, str):
             targets.append(_target(item_place, item, None, task_names))
         elif isinstance(item, dict) and len(item) == 1 and isinstance(next(iter(item)), str):
@@ -85,6 +86,15 @@ def _target(place: Place, text: str, condition: Any, task_names: set[str] | None
     if task_names is not None and name not in task_names:
         raise place.error(f"Task '{name}' not found.")
     return Target(name, condition)
+
+
+def _hashable(value: Any) -> Any:
+    """A value that compares (and hashes) like the YAML value it stands for."""
+    if isinstance(value, dict):
+        return ("mapping", frozenset((_hashable(k), _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("list", tuple(_hashable(v) for v in value))
+    return value
 
 
 def _item_text(item: Any) -> str:

@@ -88,21 +88,26 @@ def _check_requires_cycles(spec: WorkflowSpec, tasks_place: Place) -> None:
     """
     order = {name: i for i, name in enumerate(spec.tasks)}
     state: dict[str, str] = {}
-
-    def visit(name: str, trail: list[str]) -> None:
-        state[name] = "visiting"
-        for required in spec.tasks[name].requires:
-            if state.get(required) == "visiting":
+    # Depth first without recursion, so a chain of thousands of requires neither overflows the
+    # stack nor copies its trail at every level.
+    for root in spec.tasks:
+        if root in state:
+            continue
+        state[root] = "visiting"
+        trail, pending = [root], [iter(spec.tasks[root].requires)]
+        while pending:
+            required = next(pending[-1], None)
+            if required is None:
+                state[trail.pop()] = "done"
+                pending.pop()
+            elif state.get(required) == "visiting":
                 cycle = trail[trail.index(required):]
                 first = min(cycle, key=order.__getitem__)
                 start = cycle.index(first)
                 shown = cycle[start:] + cycle[:start] + [first]
                 where = tasks_place.child(first, "task").child("requires")
                 raise where.error(f"requires forms a cycle: {' -> '.join(shown)}")
-            if required not in state:
-                visit(required, trail + [required])
-        state[name] = "done"
-
-    for name in spec.tasks:
-        if name not in state:
-            visit(name, [name])
+            elif required not in state:
+                state[required] = "visiting"
+                trail.append(required)
+                pending.append(iter(spec.tasks[required].requires))

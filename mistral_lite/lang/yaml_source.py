@@ -132,6 +132,7 @@ def load(text: str, max_depth: int = storable.DEFAULT_MAX_DEPTH) -> Source:
     if node is not None:
         lines[()] = node.start_mark.line + 1
         _collect_lines(loader, node, (), lines)
+        _release(node)
     source = Source(text, data, lines)
     problem = storable.first_problem(data, max_depth)
     if problem is not None:
@@ -143,6 +144,20 @@ def load(text: str, max_depth: int = storable.DEFAULT_MAX_DEPTH) -> Source:
 def _printable(key: Any) -> str:
     # The key may hold the very surrogate being reported; the message must stay valid text.
     return str(key).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _release(root: yaml.Node) -> None:
+    """Free the node tree a few nodes at a time. Freed in one go (when `load` returns), the tree of a
+    20,000-task document holds the GIL for tens of milliseconds, stalling the event loop of a node
+    that parses it on a thread."""
+    pending: list[Any] = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, tuple):  # a mapping's (key node, value node)
+            pending.extend(node)
+        elif isinstance(node.value, list):
+            pending.extend(node.value)
+            node.value = None
 
 
 def _collect_lines(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, TypeVar
 
+from mistral_lite import collector
 from mistral_lite.errors import Conflict, InvalidInput
-from mistral_lite.lang.documents import UUID_RE, ActionSource, WorkflowSource
+from mistral_lite.lang.documents import UUID_RE, ActionSource, WorkflowSource, parse_stored, remember_spec, spec_known
 from mistral_lite.lang.inputs import signature
 from mistral_lite.node import DEFAULT_PROJECT, Node
 from mistral_lite.store import commands as cmd
 from mistral_lite.store import queries
+
+T = TypeVar("T")
+# Characters from which a document's parse pauses the garbage collector (about 4,000 tasks).
+LARGE_DOCUMENT = 200_000
+# Tasks from which a running execution's spec is parsed ahead, at start.
+LARGE_WORKFLOW = 1000
 
 SCOPES = ("private", "public")
 WORKFLOWS = "workflow_definitions"
@@ -18,6 +26,39 @@ ACTIONS = "action_definitions"
 WORKBOOKS = "workbooks"
 # How Mistral names each table in its duplicate-entry message.
 MODEL_NAMES = {WORKFLOWS: "WorkflowDefinition", ACTIONS: "Action", WORKBOOKS: "Workbook"}
+
+
+async def parse_off_loop(parse: Callable[..., T], text: str, *args: Any) -> T:
+    """Parse and validate a document on a thread: a large one takes seconds, and the node keeps serving.
+
+    For a large document the garbage collector is paused meanwhile (see collector); it is paused and
+    resumed here, on the event loop, so no engine step is half done when the survivors are frozen."""
+    if len(text) < LARGE_DOCUMENT:
+        return await asyncio.to_thread(parse, text, *args)
+    with collector.paused():
+        return await asyncio.to_thread(parse, text, *args)
+
+
+async def prepare_spec(definition: dict[str, Any] | None) -> None:
+    """Parse a stored workflow on a thread if the engine's spec cache lacks it (after a restart, or once
+    evicted), so that starting an execution of a large workflow does not parse it on the event loop."""
+    if definition is not None:
+        await _prepare(definition["name"], definition.get("spec"))
+
+
+async def prepare_running_specs(executions: Iterable[dict[str, Any]]) -> None:
+    """After a restart: the specs of loaded executions of large workflows, parsed on a thread, so
+    that their next step does not parse them on the event loop (small ones parse in no time)."""
+    for wf_ex in list(executions):
+        if len((wf_ex.get("spec") or {}).get("tasks") or ()) >= LARGE_WORKFLOW:
+            await _prepare(wf_ex["workflow_name"], wf_ex["spec"])
+
+
+async def _prepare(name: str, raw: dict[str, Any] | None) -> None:
+    if raw is None or spec_known(name, raw):
+        return
+    spec = await asyncio.to_thread(parse_stored, name, raw)
+    remember_spec(name, raw, spec)
 
 
 def check_scope(scope: str) -> str:

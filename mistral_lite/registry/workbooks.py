@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mistral_lite.errors import Conflict, NotFound
-from mistral_lite.lang.documents import WorkbookSource, parse_workbook
+from mistral_lite.lang.documents import WorkbookSource, parse_workbook, remember_specs
 from mistral_lite.node import Node
 from mistral_lite.registry.definitions import (
     ACTIONS,
@@ -15,6 +15,7 @@ from mistral_lite.registry.definitions import (
     check_scope,
     duplicate,
     new_row,
+    parse_off_loop,
     rows_by_name,
     workflow_values,
 )
@@ -63,7 +64,7 @@ def _item_commands(conn, catalog, node: Node, source: WorkbookSource, namespace:
 
 async def create(node: Node, text: str, namespace: str = "", scope: str = "private") -> dict[str, Any]:
     check_scope(scope)
-    source = parse_workbook(text, node.config.max_nesting_depth)
+    source = await _parse(node, text)
     if await node.read(queries.find_row, TABLE, {"name": source.name, "namespace": namespace}):
         raise duplicate(TABLE, source.name, namespace)
     now = node.now()
@@ -80,13 +81,19 @@ async def create(node: Node, text: str, namespace: str = "", scope: str = "priva
 async def update(node: Node, text: str, namespace: str = "", scope: str = "private") -> dict[str, Any]:
     """Replace the workbook and upsert its items (items no longer listed are kept, as in Mistral)."""
     check_scope(scope)
-    source = parse_workbook(text, node.config.max_nesting_depth)
+    source = await _parse(node, text)
     current = await get(node, source.name, namespace)
     now = node.now()
     items = await node.read(_item_commands, node, source, namespace, scope, now)
     values = {**_workbook_values(source, scope), "updated_at": now}
     await node.submit([cmd.update(TABLE, current["id"], values), *items])
     return {**current, **values}
+
+
+async def _parse(node: Node, text: str) -> WorkbookSource:
+    source = await parse_off_loop(parse_workbook, text, node.config.max_nesting_depth)
+    remember_specs(source.workflows)
+    return source
 
 
 async def delete(node: Node, name: str, namespace: str = "") -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from mistral_lite.errors import InvalidInput, NotFound
-from mistral_lite.lang.documents import parse_workflows
+from mistral_lite.lang.documents import WorkflowSource, parse_workflows, remember_specs
 from mistral_lite.node import Node
 from mistral_lite.registry.definitions import (
     WORKFLOWS,
     check_scope,
     find,
     insert_all,
+    parse_off_loop,
     update_all,
     workflow_values,
 )
@@ -36,8 +37,7 @@ async def get(node: Node, identifier: str, namespace: str = "") -> dict[str, Any
 async def create(node: Node, text: str, namespace: str = "", scope: str = "private") -> list[dict[str, Any]]:
     """Create every workflow of the document, all or none."""
     check_scope(scope)
-    sources = parse_workflows(text, node.config.max_nesting_depth)
-    return await insert_all(node, TABLE, sources, namespace, lambda s: workflow_values(s, scope))
+    return await insert_all(node, TABLE, await _parse(node, text), namespace, lambda s: workflow_values(s, scope))
 
 
 async def update(
@@ -45,9 +45,14 @@ async def update(
 ) -> list[dict[str, Any]]:
     """Replace the definitions of existing workflows (matched by name, or the one id given)."""
     check_scope(scope)
-    sources = parse_workflows(text, node.config.max_nesting_depth)
-    return await update_all(node, TABLE, sources, namespace, lambda s: workflow_values(s, scope),
+    return await update_all(node, TABLE, await _parse(node, text), namespace, lambda s: workflow_values(s, scope),
                             identifier, not_found)
+
+
+async def _parse(node: Node, text: str) -> list[WorkflowSource]:
+    sources = await parse_off_loop(parse_workflows, text, node.config.max_nesting_depth)
+    remember_specs(sources)
+    return sources
 
 
 async def delete(node: Node, identifier: str, namespace: str = "") -> None:

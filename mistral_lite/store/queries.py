@@ -45,8 +45,12 @@ class MarkerNotFound(LookupError):
     """The marker id names no row of the collection."""
 
 
-def get_row(conn: sqlite3.Connection, catalog: Catalog, table_name: str, row_id: str) -> dict[str, Any] | None:
-    return find_row(conn, catalog, table_name, {"id": row_id})
+def get_row(conn: sqlite3.Connection, catalog: Catalog, table_name: str, row_id: str,
+            omit: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    """One row by id; `omit` leaves out columns the caller does not need (a large workflow's spec
+    costs a JSON decode of megabytes at every poll of its execution)."""
+    rows = find_rows(conn, catalog, table_name, {"id": row_id}, limit=1, omit=omit)
+    return rows[0] if rows else None
 
 
 def find_row(conn: sqlite3.Connection, catalog: Catalog, table_name: str, equals: dict[str, Any]) -> dict[str, Any] | None:

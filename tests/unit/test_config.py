@@ -93,3 +93,10 @@ def test_max_nesting_depth_is_bounded(depth):
     with pytest.raises(ConfigError, match="max_nesting_depth must be between 1 and 250"):
         load(None, {"MISTRAL_LITE_MAX_NESTING_DEPTH": depth}, {})
     assert load(None, {}, {}).max_nesting_depth == 100
+
+
+def test_max_task_starts_per_step_defaults_to_1000_comes_from_env_and_must_be_positive():
+    assert Config().max_task_starts_per_step == 1000
+    assert load(None, {"MISTRAL_LITE_MAX_TASK_STARTS_PER_STEP": "50"}, {}).max_task_starts_per_step == 50
+    with pytest.raises(ConfigError, match="max_task_starts_per_step"):
+        load(None, {}, {"max_task_starts_per_step": 0})

@@ -444,8 +444,10 @@ def test_a_long_chain_of_tasks_that_end_at_once_does_not_exhaust_the_stack():
 
 def test_a_loop_of_tasks_that_fail_at_once_is_stopped_not_spun_for_ever():
     h = Harness(doc("wf:\n  tasks:\n    go: {on-success: [again]}\n    again: {workflow: ghost, on-error: [again]}\n"))
-    h.engine.max_starts_per_step = 50
+    h.engine.max_task_starts_per_step = 50
     ex = h.start("wf")
     wf = h.execution(ex)
     assert wf["state"] == states.ERROR and "a loop of tasks that end as soon as they start" in wf["state_info"]
-    assert len(h.tasks(ex)) == 52  # go, 50 runs of again, and the start that was refused
+    assert "max-task-starts-per-step" in wf["state_info"]
+    # go; again, started by go's action result; 50 runs of again started by again; the start refused
+    assert len(h.tasks(ex)) == 53
