@@ -20,9 +20,9 @@ from mistral_lite.engine.errors import TaskFailure
 from mistral_lite.engine.rows import Draft
 from mistral_lite.engine.step import Step
 from mistral_lite.errors import Conflict, InvalidInput, NotFound, Unavailable
-from mistral_lite.node import DEFAULT_PROJECT
+from mistral_lite.project import DEFAULT_PROJECT
 from mistral_lite.scheduler.timers import TimerScheduler
-from mistral_lite.store import commands as cmd
+from mistral_lite import commands as cmd
 from mistral_lite.engine.effects import ArmTimer, Effect, RunAction
 from mistral_lite.engine.engine import Engine
 from mistral_lite.engine.events import ActionFinished, Event, RerunTask, StartWorkflow, StopWorkflow, TimerFired

@@ -17,7 +17,7 @@ from mistral_lite.errors import Conflict, InvalidInput, NotFound
 from mistral_lite.log.entry import Entry
 from mistral_lite.log.local import LocalLog
 from mistral_lite.store.apply import ApplyResult
-from mistral_lite.store.commands import Command
+from mistral_lite.commands import Command
 from mistral_lite.store.database import Store
 from mistral_lite.store.dir_lock import DataDirLock
 from mistral_lite.store.reader import Reader
@@ -25,7 +25,6 @@ from mistral_lite.timestamps import to_stored, utcnow
 
 log = logs.get("mistral_lite.state")
 
-DEFAULT_PROJECT = "<default-project>"
 
 
 @dataclass

@@ -15,7 +15,7 @@ from mistral_lite.expr import ExpressionError, PlainView, evaluate
 from mistral_lite.lang.documents import action_spec
 from mistral_lite.lang.inputs import InputMismatch, check_supplied
 from mistral_lite.lang.specs import TaskSpec
-from mistral_lite.node import DEFAULT_PROJECT
+from mistral_lite.project import DEFAULT_PROJECT
 
 MAX_BASE_DEPTH = 20
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Hashable, Iterable, Iterator
 
-from mistral_lite.store import commands as cmd
-from mistral_lite.store.commands import Command
+from mistral_lite import commands as cmd
+from mistral_lite.commands import Command
 
 WF = "workflow_executions"
 TASKS = "task_executions"

@@ -14,7 +14,7 @@ from mistral_lite.engine.step import Step
 from mistral_lite.engine.transitions import Fired, Plan, arrange, candidate_clauses, publish_blocks
 from mistral_lite.lang.specs import TaskSpec, Target
 from mistral_lite.lang.values import is_expression
-from mistral_lite.node import DEFAULT_PROJECT
+from mistral_lite.project import DEFAULT_PROJECT
 
 DEFAULT_MAX_TASK_STARTS = 1000
 

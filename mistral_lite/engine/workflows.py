@@ -15,7 +15,7 @@ from mistral_lite.expr import ExpressionError, PlainView, evaluate
 from mistral_lite.lang.documents import workflow_spec
 from mistral_lite.lang.inputs import InputMismatch, check_supplied
 from mistral_lite.lang.specs import WorkflowSpec
-from mistral_lite.node import DEFAULT_PROJECT
+from mistral_lite.project import DEFAULT_PROJECT
 
 # Keys a caller may pass to a sub-workflow that are execution parameters, not input.
 PARAM_KEYS = ("env", "task_name", "notify", "evaluate_env", "namespace")

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from mistral_lite.store.commands import Command
+from mistral_lite.commands import Command
 
 # Bumped when the meaning of an entry or a command changes; apply keeps
 # accepting every older version so a new node can replay an old log.

@@ -17,7 +17,7 @@ from mistral_lite.registry.definitions import (
     parse_off_loop,
     update_all,
 )
-from mistral_lite.store import commands as cmd
+from mistral_lite import commands as cmd
 from mistral_lite.store import queries
 
 TABLE = ACTIONS

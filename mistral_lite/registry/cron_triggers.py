@@ -10,10 +10,11 @@ from croniter import croniter
 from mistral_lite.errors import Conflict, InvalidInput, NotFound
 from mistral_lite.lang.documents import UUID_RE, workflow_spec
 from mistral_lite.lang.inputs import InputMismatch, check_supplied
-from mistral_lite.node import DEFAULT_PROJECT, Node
+from mistral_lite.node import Node
+from mistral_lite.project import DEFAULT_PROJECT
 from mistral_lite.registry import workflows
 from mistral_lite.registry.definitions import check_scope
-from mistral_lite.store import commands as cmd
+from mistral_lite import commands as cmd
 from mistral_lite.store import queries
 from mistral_lite.timestamps import STORED_FORMAT, to_stored
 

@@ -10,8 +10,9 @@ from mistral_lite import collector
 from mistral_lite.errors import Conflict, InvalidInput
 from mistral_lite.lang.documents import UUID_RE, ActionSource, WorkflowSource, parse_stored, remember_spec, spec_known
 from mistral_lite.lang.inputs import signature
-from mistral_lite.node import DEFAULT_PROJECT, Node
-from mistral_lite.store import commands as cmd
+from mistral_lite.node import Node
+from mistral_lite.project import DEFAULT_PROJECT
+from mistral_lite import commands as cmd
 from mistral_lite.store import queries
 
 T = TypeVar("T")

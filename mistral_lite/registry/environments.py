@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from mistral_lite.errors import Conflict, InvalidInput, NotFound
-from mistral_lite.node import DEFAULT_PROJECT, Node
+from mistral_lite.node import Node
+from mistral_lite.project import DEFAULT_PROJECT
 from mistral_lite.registry.definitions import check_scope
-from mistral_lite.store import commands as cmd
+from mistral_lite import commands as cmd
 from mistral_lite.store import queries
 
 TABLE = "environments"

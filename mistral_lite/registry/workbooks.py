@@ -19,9 +19,9 @@ from mistral_lite.registry.definitions import (
     rows_by_name,
     workflow_values,
 )
-from mistral_lite.store import commands as cmd
+from mistral_lite import commands as cmd
 from mistral_lite.store import queries
-from mistral_lite.store.commands import Command
+from mistral_lite.commands import Command
 
 TABLE = WORKBOOKS
 

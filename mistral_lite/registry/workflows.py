@@ -16,7 +16,7 @@ from mistral_lite.registry.definitions import (
     update_all,
     workflow_values,
 )
-from mistral_lite.store import commands as cmd
+from mistral_lite import commands as cmd
 from mistral_lite.store import queries
 
 TABLE = WORKFLOWS

@@ -18,7 +18,7 @@ from mistral_lite.engine_runner import EngineRunner
 from mistral_lite.log.entry import Entry
 from mistral_lite.node import Node
 from mistral_lite.registry.cron_triggers import TABLE, next_time, parse_stored
-from mistral_lite.store import commands as cmd
+from mistral_lite import commands as cmd
 from mistral_lite.store import queries
 from mistral_lite.store.apply import ApplyResult
 from mistral_lite.timestamps import to_stored

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 from mistral_lite.engine_runner import EngineRunner
 from mistral_lite.node import Node
-from mistral_lite.store import commands as cmd
+from mistral_lite import commands as cmd
 from mistral_lite.store import queries
 
 WF, TASKS, ACTIONS = "workflow_executions", "task_executions", "action_executions"

@@ -14,7 +14,7 @@ from typing import Any
 
 from mistral_lite.log.entry import Entry
 from mistral_lite.store.catalog import INTERNAL_TABLES, Catalog
-from mistral_lite.store.commands import Command
+from mistral_lite.commands import Command
 
 # How many recent entry ids are kept for deduplicating retried submissions.
 DEDUP_WINDOW = 100_000

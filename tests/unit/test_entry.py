@@ -1,7 +1,7 @@
 import pytest
 
 from mistral_lite.log.entry import ENTRY_VERSION, Entry, EntryFormatError
-from mistral_lite.store import commands as cmd
+from mistral_lite import commands as cmd
 
 
 def test_round_trip_through_json():

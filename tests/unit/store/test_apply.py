@@ -6,7 +6,7 @@ import sqlite3
 import pytest
 
 from mistral_lite.log.entry import Entry
-from mistral_lite.store import commands as cmd
+from mistral_lite import commands as cmd
 from mistral_lite.store.database import Store
 
 

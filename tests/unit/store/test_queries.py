@@ -3,7 +3,7 @@
 import pytest
 
 from mistral_lite.log.entry import Entry
-from mistral_lite.store import commands as cmd
+from mistral_lite import commands as cmd
 from mistral_lite.store import queries
 from mistral_lite.store.database import Store, connect
 from mistral_lite.store.queries import Filter, PageQuery
