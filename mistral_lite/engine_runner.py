@@ -27,7 +27,7 @@ from mistral_lite.engine.effects import ArmTimer, Effect, RunAction
 from mistral_lite.engine.engine import Engine
 from mistral_lite.engine.events import ActionFinished, Event, RerunTask, StartWorkflow, StopWorkflow, TimerFired
 from mistral_lite.engine.limits import EngineLimits
-from mistral_lite.engine.rows import ACTION_DEFS, ACTIONS, ENVIRONMENTS, TASKS, TIMERS, WF, WF_DEFS, Rows
+from mistral_lite.engine.rows import ACTIONS, TASKS, TIMERS, WF, WF_DEFS, Rows
 from mistral_lite.engine.step import StepResult
 from mistral_lite.executor import ActionContext, Executor, Outcome
 from mistral_lite.ids import new_id
@@ -35,12 +35,12 @@ from mistral_lite.log.entry import Entry
 from mistral_lite.node import Node
 from mistral_lite.registry.definitions import prepare_running_specs, prepare_spec
 from mistral_lite.store import queries
+from mistral_lite.store.snapshots import DEFINITION_TABLES, load_tree, load_trees, load_unfinished
+from mistral_lite.engine.roots import root_of_event, roots_of
 from mistral_lite.store.apply import ApplyResult
 
 log = logs.get("mistral_lite.engine_runner")
 
-DEFINITION_TABLES = (WF_DEFS, ACTION_DEFS, ENVIRONMENTS)
-TREE_TABLES = (WF, TASKS, ACTIONS, TIMERS)
 DEFERRED = "deferred"  # runtime_context key of an action recorded while draining, never started
 NOT_RECORDED = "A step of this execution could not be recorded, so it was stopped: {reason}"
 INTERRUPTED = (
@@ -196,7 +196,7 @@ class EngineRunner:
         (an action result, a timer) the execution itself ends ERROR with the reason. Engine errors
         propagate unchanged."""
         if self._recovering:
-            await self._after_recovery(self._root_of_event(event))
+            await self._after_recovery(root_of_event(self.rows, event))
         result = self.engine.step(event, self._ids, self.node.now())
         if result.commands:
             await self._commit(tuple(result.commands) + tuple(extra_commands or ()), requested)
@@ -217,11 +217,11 @@ class EngineRunner:
             applied = await self.node.log.submit(Entry(id=next(self._ids), kind="engine", commands=commands))
         except Exception as e:
             reason = f"{type(e).__name__}: {e}"
-            log.error("engine entry not committed", error=reason, executions=sorted(self._roots_of(commands)))
+            log.error("engine entry not committed", error=reason, executions=sorted(roots_of(self.rows, commands)))
             await self._rebuild(commands, reason, requested)
             raise Unavailable(f"The change could not be recorded ({reason}); nothing of it was kept") from None
         if applied.status == "error":
-            log.error("engine entry rejected", error=applied.error, executions=sorted(self._roots_of(commands)))
+            log.error("engine entry rejected", error=applied.error, executions=sorted(roots_of(self.rows, commands)))
             await self._rebuild(commands, applied.error or "rejected", requested)
             raise {"conflict": Conflict, "not_found": NotFound}.get(applied.error_kind or "", InvalidInput)(
                 f"The change could not be recorded: {applied.error}")
@@ -398,37 +398,6 @@ class EngineRunner:
         return dropped
 
     # -- rebuilding one execution after a step that could not be recorded ---------
-    def _root_of_row(self, table: str, row: Mapping[str, Any] | None) -> str | None:
-        """The root execution a row belongs to, from memory (None for standalone action executions)."""
-        if row is None:
-            return None
-        if table == TASKS or table == TIMERS:
-            return self._root_of_row(WF, self.rows.get(WF, row.get("workflow_execution_id")))
-        if table == ACTIONS:
-            return self._root_of_row(TASKS, self.rows.get(TASKS, row.get("task_execution_id")))
-        if table == WF:
-            return row.get("root_execution_id") or row.get("id")
-        return None
-
-    def _roots_of(self, commands: Iterator[dict[str, Any]] | tuple[dict[str, Any], ...]) -> set[str]:
-        roots = set()
-        for command in commands:
-            table = command.get("table")
-            row = command.get("row") or self.rows.get(table, command.get("id")) if table in TREE_TABLES else None
-            root = self._root_of_row(table, row)
-            if root is not None:
-                roots.add(root)
-        return roots
-
-    def _root_of_event(self, event: Event) -> str | None:
-        if isinstance(event, ActionFinished):
-            return self._root_of_row(ACTIONS, self.rows.get(ACTIONS, event.action_execution_id))
-        if isinstance(event, TimerFired):
-            return self._root_of_row(TIMERS, self.rows.get(TIMERS, event.timer_id))
-        if isinstance(event, RerunTask):
-            return self._root_of_row(TASKS, self.rows.get(TASKS, event.task_execution_id))
-        return self._root_of_row(WF, self.rows.get(WF, getattr(event, "execution_id", None)))
-
     async def _after_recovery(self, root: str | None) -> None:
         """Events of an execution being rebuilt wait for it; every other execution goes on."""
         gate = self._recovering.get(root) if root is not None else None
@@ -438,7 +407,7 @@ class EngineRunner:
     async def _rebuild(self, commands: tuple[dict[str, Any], ...], reason: str, requested: bool) -> None:
         """Make memory of the executions these commands touched equal to SQLite again, then, if no client
         is waiting for the answer, end them ERROR with the reason (nothing may stay RUNNING unseen)."""
-        roots = self._roots_of(commands)
+        roots = roots_of(self.rows, commands)
         mine = {r for r in roots if r not in self._recovering}
         others = [self._recovering[r] for r in roots - mine]
         if mine:
@@ -446,7 +415,7 @@ class EngineRunner:
             self._recovering.update({r: gate for r in mine})
             try:
                 await self.node.log.barrier()  # later steps of these executions have settled too
-                snapshot = await self.node.reader.run(_load_trees, sorted(mine))
+                snapshot = await self.node.reader.run(load_trees, sorted(mine))
                 for root in mine:
                     self._drop_tree(root)
                 self._load(snapshot)
@@ -488,14 +457,14 @@ class EngineRunner:
         """Rebuild memory from SQLite and arm every timer row of the loaded executions."""
         self.rows.clear()
         self.engine.forget_all()
-        self._load(await self.node.reader.run(_load_state))
+        self._load(await self.node.reader.run(load_unfinished))
         await prepare_running_specs(self.rows.tables[WF].values())
 
     async def ensure_loaded(self, execution_id: str) -> None:
         """Bring a finished execution tree back into memory (a rerun reopens it)."""
         if self.rows.get(WF, execution_id) is not None:
             return
-        snapshot = await self.node.read(_load_tree, execution_id)
+        snapshot = await self.node.read(load_tree, execution_id)
         for table in (WF, TASKS, ACTIONS, TIMERS):
             self.rows.load(table, snapshot.get(table, []))
 
@@ -518,46 +487,3 @@ def row_after(commands: list[dict[str, Any]], table: str, row_id: str) -> dict[s
     for command in commands:
         rows.apply(command)
     return dict(rows.get(table, row_id) or {})
-
-
-def _load_state(conn, catalog) -> dict[str, list[dict[str, Any]]]:
-    """Definitions, and every execution tree whose root has not finished."""
-    snapshot: dict[str, list[dict[str, Any]]] = {}
-    for table in DEFINITION_TABLES:
-        snapshot[table] = queries.list_page(conn, catalog, table, queries.PageQuery(sort_keys=("created_at",)))
-    roots = queries.list_page(conn, catalog, WF, queries.PageQuery(
-        filters=(queries.Filter("state", "in", list(states.ACTIVE)), queries.Filter("root_execution_id", "null")),
-    ))
-    snapshot.update(_trees(conn, catalog, roots))
-    return snapshot
-
-
-def _load_tree(conn, catalog, root_id: str) -> dict[str, list[dict[str, Any]]]:
-    return _load_trees(conn, catalog, [root_id])
-
-
-def _load_trees(conn, catalog, root_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    roots = [queries.get_row(conn, catalog, WF, root_id) for root_id in root_ids]
-    return _trees(conn, catalog, [r for r in roots if r])
-
-
-def _trees(conn, catalog, roots: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """The rows of these root executions and everything below them."""
-    snapshot: dict[str, list[dict[str, Any]]] = {}
-    root_ids = [r["id"] for r in roots]
-    executions = list(roots)
-    if root_ids:
-        executions += queries.list_page(conn, catalog, WF, queries.PageQuery(
-            filters=(queries.Filter("root_execution_id", "in", root_ids),)))
-    wf_ids = [e["id"] for e in executions]
-    tasks = queries.list_page(conn, catalog, TASKS, queries.PageQuery(
-        filters=(queries.Filter("workflow_execution_id", "in", wf_ids),))) if wf_ids else []
-    task_ids = [t["id"] for t in tasks]
-    actions = queries.list_page(conn, catalog, ACTIONS, queries.PageQuery(
-        filters=(queries.Filter("task_execution_id", "in", task_ids),))) if task_ids else []
-    snapshot[WF] = executions
-    snapshot[TASKS] = tasks
-    snapshot[ACTIONS] = actions
-    snapshot[TIMERS] = queries.list_page(conn, catalog, TIMERS, queries.PageQuery(
-        filters=(queries.Filter("workflow_execution_id", "in", wf_ids),), sort_keys=("due_at",))) if wf_ids else []
-    return snapshot
