@@ -9,14 +9,14 @@ from mistral_lite.engine.rows import ACTIONS, ENVIRONMENTS, TASKS, TIMERS, WF, R
 def tree() -> Rows:
     rows = Rows()
     for table, row in (
-        (WF, {"id": "root", "root_execution_id": None, "task_execution_id": None}),
-        (TASKS, {"id": "t1", "workflow_execution_id": "root"}),
-        (WF, {"id": "child", "root_execution_id": "root", "task_execution_id": "t1"}),
-        (TASKS, {"id": "t2", "workflow_execution_id": "child"}),
-        (ACTIONS, {"id": "a2", "task_execution_id": "t2"}),
-        (ACTIONS, {"id": "alone", "task_execution_id": None}),
+        (WF, {"id": "root", "state": "RUNNING", "root_execution_id": None, "task_execution_id": None}),
+        (TASKS, {"id": "t1", "name": "t1", "state": "RUNNING", "workflow_execution_id": "root"}),
+        (WF, {"id": "child", "state": "RUNNING", "root_execution_id": "root", "task_execution_id": "t1"}),
+        (TASKS, {"id": "t2", "name": "t2", "state": "RUNNING", "workflow_execution_id": "child"}),
+        (ACTIONS, {"id": "a2", "state": "RUNNING", "accepted": True, "task_execution_id": "t2"}),
+        (ACTIONS, {"id": "alone", "state": "RUNNING", "accepted": True, "task_execution_id": None}),
         (TIMERS, {"id": "timer", "workflow_execution_id": "child", "target_id": "t2"}),
-        (WF, {"id": "other", "root_execution_id": None, "task_execution_id": None}),
+        (WF, {"id": "other", "state": "RUNNING", "root_execution_id": None, "task_execution_id": None}),
     ):
         rows.apply(cmd.insert(table, row))
     return rows
@@ -25,7 +25,7 @@ def tree() -> Rows:
 def test_commands_deep_in_a_tree_belong_to_its_root():
     rows = tree()
     commands = [cmd.update(ACTIONS, "a2", {"state": "SUCCESS"}), cmd.delete(TIMERS, "timer"),
-                cmd.insert(TASKS, {"id": "t3", "workflow_execution_id": "child"})]
+                cmd.insert(TASKS, {"id": "t3", "name": "t3", "state": "RUNNING", "workflow_execution_id": "child"})]
     assert roots_of(rows, commands) == {"root"}
     assert roots_of(rows, [cmd.update(WF, "other", {"state": "ERROR"}), cmd.update(TASKS, "t1", {})]) == {"other", "root"}
 
