@@ -3,13 +3,8 @@
 import asyncio
 import uuid
 
-import aiohttp
-
-from mistral_lite.config import Config
-from mistral_lite.server import RunningServer
-from tests.support.api import Api
 from tests.support.malformed import CASES, SETUP_WORKFLOWS, nested, run_table, yaml_doc
-from tests.support.ports import free_port
+from tests.support.servers import live_api
 
 
 async def test_every_malformed_request_gets_a_client_error_naming_the_field(server, api):
@@ -51,25 +46,18 @@ async def test_concurrent_creates_with_one_client_id_all_get_the_one_execution(s
 
 
 async def test_max_nesting_depth_is_the_configured_limit(tmp_path):
-    config = Config(port=free_port(), data_dir=str(tmp_path / "data"), log_level="warning", max_nesting_depth=6)
-    running = RunningServer(config)
-    await running.start()
-    try:
-        async with aiohttp.ClientSession() as http:
-            api = Api(http, f"http://127.0.0.1:{config.port}/v2")
-            await api.upload(SETUP_WORKFLOWS)
-            # body, input, then four lists: six levels pass, seven do not.
-            ok = {"workflow_name": "edge_wait", "input": {"name": lists(4)}}
-            status, _ = await api.call("POST", "/executions", ok)
-            assert status == 201
-            too_deep = {"workflow_name": "edge_wait", "input": {"name": lists(5)}}
-            status, body = await api.call("POST", "/executions", too_deep)
-            assert status == 400 and "nested deeper than 6 levels (option max_nesting_depth)" in body["faultstring"]
-            status, body = await api.call("POST", "/workflows/validate", text=yaml_doc(
-                body="  input: [{d: " + nested(4) + "}]\n  tasks:\n    a: {action: std.noop}\n"))
-            assert status == 200 and "nested deeper than 6 levels" in body["error"] and "line 3" in body["error"]
-    finally:
-        await running.stop()
+    async with live_api(tmp_path / "data", max_nesting_depth=6) as api:
+        await api.upload(SETUP_WORKFLOWS)
+        # body, input, then four lists: six levels pass, seven do not.
+        ok = {"workflow_name": "edge_wait", "input": {"name": lists(4)}}
+        status, _ = await api.call("POST", "/executions", ok)
+        assert status == 201
+        too_deep = {"workflow_name": "edge_wait", "input": {"name": lists(5)}}
+        status, body = await api.call("POST", "/executions", too_deep)
+        assert status == 400 and "nested deeper than 6 levels (option max_nesting_depth)" in body["faultstring"]
+        status, body = await api.call("POST", "/workflows/validate", text=yaml_doc(
+            body="  input: [{d: " + nested(4) + "}]\n  tasks:\n    a: {action: std.noop}\n"))
+        assert status == 200 and "nested deeper than 6 levels" in body["error"] and "line 3" in body["error"]
 
 
 def lists(levels: int) -> object:

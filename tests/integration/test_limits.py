@@ -11,10 +11,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from mistral_lite.config import Config
-from mistral_lite.server import RunningServer
 from tests.support.api import Api
-from tests.support.ports import free_port
+from tests.support.servers import live_api
 from tests.support.remote import serving
 
 ECHO = """---
@@ -32,16 +30,9 @@ echo:
 @pytest.fixture
 async def small(tmp_path: Path) -> AsyncIterator[Api]:
     """A server whose limits are small enough to pass with test-sized data."""
-    config = Config(port=free_port(), data_dir=str(tmp_path / "data"), log_level="warning",
-                    max_action_result_size=1000, max_action_input_size=5000, max_http_response_size=1000,
-                    max_subworkflow_depth=5, max_list_response_size=4000)
-    running = RunningServer(config)
-    await running.start()
-    try:
-        async with aiohttp.ClientSession() as http:
-            yield Api(http, f"http://127.0.0.1:{config.port}/v2")
-    finally:
-        await running.stop()
+    async with live_api(tmp_path / "data", max_action_result_size=1000, max_action_input_size=5000,
+                        max_http_response_size=1000, max_subworkflow_depth=5, max_list_response_size=4000) as api:
+        yield api
 
 
 async def every_row(api: Api, path: str, key: str) -> list[dict]:

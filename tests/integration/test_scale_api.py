@@ -12,6 +12,7 @@ import aiohttp
 from mistral_lite.config import Config
 from mistral_lite.server import RunningServer
 from tests.support.api import Api
+from tests.support.servers import live_api
 from tests.support.ports import free_port
 from tests.support.process import ServerProcess
 
@@ -50,17 +51,9 @@ async def test_a_fan_out_of_1500_parallel_tasks_ends_success_with_every_task_suc
 
 
 async def test_the_runaway_limit_is_the_configured_option(tmp_path: Path):
-    config = Config(port=free_port(), data_dir=str(tmp_path / "data"), log_level="warning",
-                    max_task_starts_per_step=12)
-    running = RunningServer(config)
-    await running.start()
-    try:
-        async with aiohttp.ClientSession() as http:
-            api = Api(http, f"http://127.0.0.1:{config.port}/v2")
-            await api.upload(RUNAWAY)
-            done = await api.run("runaway")
-    finally:
-        await running.stop()
+    async with live_api(tmp_path / "data", max_task_starts_per_step=12) as api:
+        await api.upload(RUNAWAY)
+        done = await api.run("runaway")
     assert done["state"] == "ERROR"
     assert "Stopped after 12 tasks" in done["state_info"]
     assert "max-task-starts-per-step" in done["state_info"]
