@@ -1,6 +1,7 @@
 """Jinja2, configured as Mistral configures it.
 
-Sandboxed environment, StrictUndefined (a missing name or key raises),
+Sandboxed environment (with ``*``, ``**`` and ``%`` checked against the
+expression size budget before they run), StrictUndefined (a missing name or key raises),
 ``trim_blocks`` and ``lstrip_blocks``. ``_`` is the data context. Mistral's
 functions are globals (``task('t1')``) and filters whose piped value stands
 for the data context (``_ | task('t1')``); data functions used as filters
@@ -13,9 +14,13 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
+import re
+
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from mistral_lite.expr import limits
+from mistral_lite.expr.deadline import run_with_deadline
 from mistral_lite.expr.errors import evaluation_error
 from mistral_lite.expr.functions import DATA_FUNCTIONS, FUNCTIONS, call_function
 from mistral_lite.expr.json_compat import to_json_compatible
@@ -49,8 +54,40 @@ def _filter(name: str) -> Callable[..., Any]:
     return call
 
 
+# A printf width or precision: "%10s", "%-*d", "%.5f".
+_PRINTF_FIELD = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+
+
+def _printf_fields_fit(template: str, values: Any) -> None:
+    budget = limits.current().max_size
+    for match in _PRINTF_FIELD.finditer(template):
+        for width in match.groups():
+            if width == "*":
+                stars = values if isinstance(values, tuple) else (values,)
+                size = max((v for v in stars if isinstance(v, int)), default=0)
+            else:
+                size = int(width or 0)
+            if size > budget:
+                limits.check_size("The formatted string", size)
+
+
+class _BoundedEnvironment(SandboxedEnvironment):
+    """The sandbox, with the operators that build large values in one C call checked first."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            return limits.safe_multiply(left, right)
+        if operator == "**":
+            return limits.safe_power(left, right)
+        if isinstance(left, str):
+            _printf_fields_fit(left, right)
+        return left % right
+
+
 def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = _BoundedEnvironment(
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
     )
     for name in FUNCTIONS:
@@ -112,12 +149,20 @@ def evaluate(
     typed, JSON-compatible value. ``plain`` is ``plain_data(data)``."""
     expression = _strip_whitespace_control(source)
     try:
-        result = _compile_expression(expression)(**_variables(plain, view))
-        # StrictUndefined only raises when used; converting uses it, also
-        # inside lists and maps ({{ [_.missing] }}).
-        return to_json_compatible(result)
+        return run_with_deadline(_evaluate, expression, _variables(plain, view))
     except Exception as e:
         raise evaluation_error("Jinja", expression, e, data) from e
+
+
+def _evaluate(expression: str, variables: dict[str, Any]) -> Any:
+    result = _compile_expression(expression)(**variables)
+    # StrictUndefined only raises when used; converting uses it, also
+    # inside lists and maps ({{ [_.missing] }}).
+    return to_json_compatible(result)
+
+
+def _render(text: str, variables: dict[str, Any]) -> str:
+    return _compile_template(text).render(**variables)
 
 
 def render(
@@ -125,6 +170,6 @@ def render(
 ) -> str:
     """Render ``text`` as a template (text around or several expressions)."""
     try:
-        return _compile_template(text).render(**_variables(plain, view))
+        return run_with_deadline(_render, text, _variables(plain, view))
     except Exception as e:
         raise evaluation_error("Jinja", text, e, data) from e

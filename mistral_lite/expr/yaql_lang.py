@@ -1,7 +1,9 @@
 """YAQL, configured as Mistral configures it.
 
-Engine: keyword-argument operator ``=>``, no delegates, no iterator or
-memory limits, dicts not iterable. ``$`` is the data context, converted to
+Engine: keyword-argument operator ``=>``, no delegates, dicts not
+iterable; unlike Mistral (whose defaults are unlimited), yaql's own iterator
+and memory limits are set from the expression size budget, and integer
+products, powers and shifts are checked before they run (see ``limits``). ``$`` is the data context, converted to
 yaql's immutable structures. Output is converted back here rather than by
 yaql's finalizer: tuples and other iterables become lists, FrozenDicts
 dicts; sets of plain values stay sets (as in Mistral, so ``str()`` of one
@@ -18,22 +20,23 @@ from collections import OrderedDict
 # yaql 3.2.0 uses collections.abc after a bare `import collections`; make sure
 # the submodule is loaded whatever imported first.
 import collections.abc  # noqa: F401
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 import yaql
 from yaql.language import exceptions as yaql_exceptions
-from yaql.language import factory
+from yaql.language import factory, specs, yaqltypes
 from yaql.language import utils as yaql_utils
 
+from mistral_lite.expr import limits
+from mistral_lite.expr.deadline import run_with_deadline
 from mistral_lite.expr.errors import evaluation_error
 from mistral_lite.expr.functions import FUNCTIONS, call_function
 from mistral_lite.expr.view import EngineView
 
 _ENGINE_OPTIONS = {
-    "yaql.limitIterators": -1,
-    "yaql.memoryQuota": -1,
     "yaql.convertTuplesToLists": True,
     "yaql.convertSetsToLists": False,
     "yaql.iterableDicts": False,
@@ -41,9 +44,24 @@ _ENGINE_OPTIONS = {
     "yaql.convertOutputData": False,
 }
 
-_ENGINE = factory.YaqlFactory(keyword_operator="=>", allow_delegates=False).create(
-    options=_ENGINE_OPTIONS
-)
+
+def _engine(budget: limits.Limits) -> Any:
+    # yaql checks these itself: no function takes a collection longer than
+    # max_items, none returns (or takes) a value larger than max_size.
+    options = {**_ENGINE_OPTIONS, "yaql.limitIterators": budget.max_items, "yaql.memoryQuota": budget.max_size}
+    return factory.YaqlFactory(keyword_operator="=>", allow_delegates=False).create(options=options)
+
+
+_ENGINE = _engine(limits.current())
+
+
+def _limits_changed(budget: limits.Limits) -> None:
+    global _ENGINE
+    _ENGINE = _engine(budget)
+    _parse.cache_clear()  # parsed statements keep the engine they were parsed with
+
+
+limits.on_change(_limits_changed)
 
 # "$" + a name with "#" cannot be written in a yaql expression (the lexer's
 # variables are `$\w*`), so expressions cannot reach the view object itself.
@@ -66,11 +84,38 @@ def _adapter(name: str) -> Callable[..., Any]:
     return call
 
 
+@specs.parameter("left", yaqltypes.Number())
+@specs.parameter("right", yaqltypes.Number())
+@specs.name("#operator_*")
+def _multiply(left: Any, right: Any) -> Any:
+    return limits.safe_multiply(left, right)
+
+
+@specs.parameter("a", yaqltypes.Number())
+@specs.parameter("b", yaqltypes.Number())
+@specs.parameter("c", yaqltypes.Number(nullable=True))
+@specs.name("pow")
+def _pow(a: Any, b: Any, c: Any = None) -> Any:
+    return limits.safe_power(a, b, c)
+
+
+@specs.parameter("value", int)
+@specs.parameter("bits_number", int)
+@specs.name("shiftBitsLeft")
+def _shift_bits_left(value: int, bits_number: int) -> int:
+    return limits.safe_shift_left(value, bits_number)
+
+
 def _root_context() -> Any:
     context = yaql.create_context(delegates=False)
     for name in FUNCTIONS:
         context.register_function(_adapter(name), name=name)
-    return context
+    # A layer above the standard library: these hide yaql's own versions,
+    # which compute any integer, however large, in one uninterruptible call.
+    bounded = context.create_child_context()
+    for function in (_multiply, _pow, _shift_bits_left):
+        bounded.register_function(function)
+    return bounded
 
 
 _ROOT_CONTEXT = _root_context()
@@ -132,16 +177,25 @@ def evaluate(source: str, data: Mapping[str, Any], frozen: Any, view: EngineView
     """
     expression = source.strip()
     try:
-        context = _ROOT_CONTEXT.create_child_context()
-        context["$"] = frozen
-        context[_VIEW_KEY] = view
-        if isinstance(frozen, Mapping):
-            for name in _CONTEXT_VARIABLES:
-                context[name] = frozen.get(name)
-        # Inside the try: lazy results (generators) fail while being consumed.
-        return _output_data(_parse(expression).evaluate(context=context))
+        return run_with_deadline(_run, expression, frozen, view)
+    except yaql_exceptions.MemoryQuotaExceededException:
+        raise evaluation_error("YAQL", expression, limits.size_exceeded(), data) from None
+    except yaql_exceptions.CollectionTooLargeException:
+        raise evaluation_error("YAQL", expression, limits.items_exceeded(), data) from None
     except Exception as e:
         raise evaluation_error("YAQL", expression, e, data) from e
+
+
+def _run(expression: str, frozen: Any, view: EngineView | None) -> Any:
+    context = _ROOT_CONTEXT.create_child_context()
+    context["$"] = frozen
+    context[_VIEW_KEY] = view
+    if isinstance(frozen, Mapping):
+        for name in _CONTEXT_VARIABLES:
+            context[name] = frozen.get(name)
+    # Converted here, within the budget: lazy results (generators, ranges,
+    # repeat()) are only computed while being consumed.
+    return _output_data(_parse(expression).evaluate(context=context))
 
 
 def _output_data(value: Any) -> Any:
@@ -157,5 +211,8 @@ def _output_data(value: Any) -> Any:
         except TypeError:  # elements were tuples/maps, now unhashable
             return items
     if isinstance(value, Iterable):
-        return [_output_data(v) for v in value]
+        cap = limits.current().max_items
+        items = [_output_data(v) for v in itertools.islice(value, cap + 1)]
+        limits.check_items("The result", len(items))
+        return items
     return value
