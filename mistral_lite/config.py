@@ -29,6 +29,8 @@ class Config:
     log_format: str = field(default="auto", metadata={"help": "console, json, or auto (console on a terminal, json otherwise)"})
     max_body_size: int = field(default=1024 * 1024, metadata={"help": "largest accepted request body in bytes"})
     default_limit: int = field(default=1000, metadata={"help": "page size used by list endpoints when no limit (or a larger one) is given"})
+    expression_timeout: float = field(default=0.05, metadata={"help": "seconds one YAQL or Jinja evaluation may run before its task fails"})
+    expression_max_size: int = field(default=16 * 1024 * 1024, metadata={"help": "largest string, list or parsed document, in bytes, one expression may build"})
 
     @property
     def database_path(self) -> Path:
@@ -46,6 +48,10 @@ class Config:
             raise ConfigError("max_body_size must be positive")
         if self.default_limit <= 0:
             raise ConfigError("default_limit must be positive")
+        if not 0 < self.expression_timeout <= 3600:
+            raise ConfigError(f"expression_timeout must be more than 0 and at most 3600 seconds, got {self.expression_timeout}")
+        if self.expression_max_size <= 0:
+            raise ConfigError("expression_max_size must be positive")
 
 
 def option_fields() -> list[dataclasses.Field]:
@@ -60,9 +66,14 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             if isinstance(raw, bool):
                 raise ValueError
             return int(raw)
+        if kind in ("float", float):
+            if isinstance(raw, bool):
+                raise ValueError
+            return float(raw)
         return str(raw)
     except (TypeError, ValueError):
-        raise ConfigError(f"{source}: {name} must be an integer, got {raw!r}") from None
+        article = "a number" if kind in ("float", float) else "an integer"
+        raise ConfigError(f"{source}: {name} must be {article}, got {raw!r}") from None
 
 
 def from_file(path: str | os.PathLike) -> dict[str, Any]:

@@ -1,7 +1,12 @@
 """Stopping an evaluation that runs past its time budget, at no cost while it does not.
 
+The budget is CPU time of the evaluating thread, not wall time: an
+expression is stopped for the work it does, not because other processes
+took the machine's cores meanwhile (on an idle node the two are the same).
 One watchdog thread sleeps until the earliest deadline of the evaluations in
-progress. When an evaluation is still armed at its deadline, the watchdog
+progress; there it reads the thread's CPU clock and, if the evaluation has
+not used its budget yet (it was waiting for a core), sleeps for the rest.
+When an evaluation is still armed once its budget is used, the watchdog
 raises :class:`DeadlineExceeded` in the evaluating thread
 (``PyThreadState_SetAsyncExc``): CPython delivers it at the next bytecode
 boundary, so pure-Python loops of yaql, Jinja or PyYAML stop within
@@ -44,8 +49,25 @@ class DeadlineExceeded(BaseException):
 @dataclass
 class _Armed:
     thread_id: int
-    deadline: float
+    deadline: float  # wall clock (monotonic): when to look again
+    budget: float
+    clock: int | None  # the thread's CPU clock, None where the platform has none
+    cpu_start: float
     fired: bool = False
+
+    def cpu_left(self) -> float:
+        if self.clock is None:
+            return 0.0
+        return self.budget - (time.clock_gettime(self.clock) - self.cpu_start)
+
+
+def _thread_clock() -> int | None:
+    clock = getattr(_local, "clock", 0)
+    if clock == 0:
+        getter = getattr(time, "pthread_getcpuclockid", None)
+        clock = getter(threading.get_ident()) if getter else None
+        _local.clock = clock
+    return clock
 
 
 class _Watchdog:
@@ -57,10 +79,13 @@ class _Watchdog:
         self._wake_at: float | None = None  # when the thread wakes next; None: only when notified
 
     def arm(self, seconds: float) -> int:
-        deadline = time.monotonic() + seconds
+        clock = _thread_clock()
+        armed = _Armed(threading.get_ident(), time.monotonic() + seconds, seconds, clock,
+                       time.clock_gettime(clock) if clock is not None else 0.0)
+        deadline = armed.deadline
         with self._cond:
             token = next(self._tokens)
-            self._armed[token] = _Armed(threading.get_ident(), deadline)
+            self._armed[token] = armed
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, name="expression-deadline", daemon=True)
                 self._thread.start()
@@ -82,10 +107,15 @@ class _Watchdog:
             while True:
                 now = time.monotonic()
                 for armed in self._armed.values():
-                    if armed.deadline <= now:
-                        _set_async_exc(ctypes.c_ulong(armed.thread_id), ctypes.py_object(DeadlineExceeded))
-                        armed.fired = True
-                        armed.deadline = now + _REFIRE_SECONDS
+                    if armed.deadline > now:
+                        continue
+                    left = 0.0 if armed.fired else armed.cpu_left()
+                    if left > 0:
+                        armed.deadline = now + left
+                        continue
+                    _set_async_exc(ctypes.c_ulong(armed.thread_id), ctypes.py_object(DeadlineExceeded))
+                    armed.fired = True
+                    armed.deadline = now + _REFIRE_SECONDS
                 if self._armed:
                     self._wake_at = min(a.deadline for a in self._armed.values())
                     self._cond.wait(self._wake_at - now)
@@ -101,10 +131,9 @@ class _Watchdog:
         self._wake_at = None
 
 
+_local = threading.local()
 _WATCHDOG = _Watchdog()
 os.register_at_fork(after_in_child=_WATCHDOG.after_fork)
-
-_local = threading.local()
 
 
 def run_with_deadline(function: Callable[..., T], *args: Any) -> T:

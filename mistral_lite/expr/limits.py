@@ -4,8 +4,8 @@ Expressions are evaluated inside an engine step, on the node's event loop, so
 an expression that runs for seconds or builds gigabytes stops the whole node.
 Every YAQL and Jinja evaluation is therefore bounded:
 
-* time: ``timeout`` seconds (option ``expression-timeout``), enforced by
-  :mod:`mistral_lite.expr.deadline`;
+* time: ``timeout`` seconds of CPU time (option ``expression-timeout``),
+  enforced by :mod:`mistral_lite.expr.deadline`;
 * size: ``max_size`` bytes (option ``expression-max-size``) for any one
   string, list, map or parsed document an expression builds, counted the way
   Python counts memory (a list costs 8 bytes per item, a string one byte per
@@ -83,7 +83,7 @@ def current() -> Limits:
 
 def time_exceeded() -> LimitExceeded:
     return LimitExceeded(
-        f"Expression exceeded the time limit of {_limits.timeout:g} s (option expression-timeout)"
+        f"Expression exceeded the time limit of {_limits.timeout:g} s of CPU time (option expression-timeout)"
     )
 
 
