@@ -8,8 +8,10 @@ each: the outcome (the error's first words, or "killed after N s", or
 MemoryError at the cap), the wall time of the evaluation and the child's peak
 RSS. Run it against any checkout through PYTHONPATH:
 
-    PYTHONPATH=/work/main .venv/bin/python benchmarks/expression_bombs.py
-    PYTHONPATH=. .venv/bin/python benchmarks/expression_bombs.py --json
+    PYTHONPATH=/path/to/checkout .venv/bin/python benchmarks/expression_bombs.py [--only yaml] [--json]
+
+(PYTHONPATH must be absolute: the children run in the temporary directory.
+The bombs themselves are tests/support/bombs.py, shared with the tests.)
 """
 
 from __future__ import annotations
@@ -20,31 +22,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-BILLION_LAUGHS = "\n".join(
-    ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
-    + [f"{chr(ord('a') + i)}: &{chr(ord('a') + i)} [" + ", ".join(["*" + chr(ord('a') + i - 1)] * 9) + "]"
-       for i in range(1, 9)]
-) + "\n"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-DEEP_JSON = "[" * 100_000 + "]" * 100_000
-
-# name -> (expression, data)
-BOMBS: dict[str, tuple[str, dict]] = {
-    "yaql range(1e9)": ("<% range(1000000000) %>", {}),
-    "yaql pow(10, 1e8)": ("<% pow(10, 100000000) %>", {}),
-    "yaql 'x' * 1e9": ("<% 'x' * 1000000000 %>", {}),
-    "yaql 'x'.repeat(1e9)": ("<% 'x'.repeat(1000000000) %>", {}),
-    "yaql shiftBitsLeft(1, 1e10)": ("<% shiftBitsLeft(1, 10000000000) %>", {}),
-    "yaql yaml_parse billion laughs": ("<% yaml_parse($.doc) %>", {"doc": BILLION_LAUGHS}),
-    "yaql json_parse 100k deep": ("<% json_parse($.doc) %>", {"doc": DEEP_JSON}),
-    "jinja 'x' * 1e9": ("{{ 'x' * 1000000000 }}", {}),
-    "jinja 10 ** 1e8": ("{{ 10 ** 100000000 }}", {}),
-    "jinja [1] * 1e9": ("{{ [1] * 1000000000 }}", {}),
-    "jinja nested loops": (
-        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}", {}),
-    "jinja yaml_parse billion laughs": ("{{ yaml_parse(_.doc) }}", {"doc": BILLION_LAUGHS}),
-}
+from tests.support.bombs import BOMBS  # noqa: E402 -- after the path is set
 
 _CHILD = r"""
 import json, resource, sys, time
@@ -89,10 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     results = []
-    for name, (expression, data) in BOMBS.items():
+    for bomb in BOMBS:
+        name = bomb.name
         if args.only and args.only not in name:
             continue
-        result = {"bomb": name, **run_bomb(expression, data, args.timeout, args.memory_mb)}
+        result = {"bomb": name, **run_bomb(bomb.expression, bomb.data, args.timeout, args.memory_mb)}
         results.append(result)
         if not args.json:
             seconds = "-" if result["seconds"] is None else f"{result['seconds']:.3f}"

@@ -27,7 +27,6 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mistral_lite.expr import limits
@@ -46,14 +45,16 @@ class DeadlineExceeded(BaseException):
     libraries' ``except Exception`` handlers let it through."""
 
 
-@dataclass
 class _Armed:
-    thread_id: int
-    deadline: float  # wall clock (monotonic): when to look again
-    budget: float
-    clock: int | None  # the thread's CPU clock, None where the platform has none
-    cpu_start: float
-    fired: bool = False
+    __slots__ = ("thread_id", "deadline", "budget", "clock", "cpu_start", "fired")
+
+    def __init__(self, thread_id: int, budget: float, clock: int | None) -> None:
+        self.thread_id = thread_id
+        self.deadline = time.monotonic() + budget  # wall clock: when the watchdog looks next
+        self.budget = budget
+        self.clock = clock  # the thread's CPU clock; None where the platform has none
+        self.cpu_start = time.clock_gettime(clock) if clock is not None else 0.0
+        self.fired = False
 
     def cpu_left(self) -> float:
         if self.clock is None:
@@ -72,30 +73,32 @@ def _thread_clock() -> int | None:
 
 class _Watchdog:
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()  # guards everything below, and every firing
+        self._wakeup = threading.Lock()  # held while the thread sleeps; released to wake it early
+        self._wakeup.acquire()
         self._armed: dict[int, _Armed] = {}
         self._tokens = itertools.count(1)
         self._thread: threading.Thread | None = None
-        self._wake_at: float | None = None  # when the thread wakes next; None: only when notified
+        self._idle = True  # the thread sleeps until woken (nothing was armed when it last looked)
 
     def arm(self, seconds: float) -> int:
-        clock = _thread_clock()
-        armed = _Armed(threading.get_ident(), time.monotonic() + seconds, seconds, clock,
-                       time.clock_gettime(clock) if clock is not None else 0.0)
-        deadline = armed.deadline
-        with self._cond:
+        armed = _Armed(threading.get_ident(), seconds, _thread_clock())
+        with self._lock:
             token = next(self._tokens)
             self._armed[token] = armed
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, name="expression-deadline", daemon=True)
                 self._thread.start()
-            elif self._wake_at is None or deadline < self._wake_at:
-                self._cond.notify()
+            elif self._idle:
+                # Every evaluation has the same budget, so a sleeping-with-a-timeout
+                # thread always wakes before this deadline: only an idle one needs waking.
+                self._idle = False
+                self._wakeup.release()
         return token
 
     def disarm(self, token: int) -> bool:
         """End the evaluation ``token``; True if the watchdog fired at it (its exception is no longer pending)."""
-        with self._cond:
+        with self._lock:
             armed = self._armed.pop(token, None)
             if armed is None or not armed.fired:
                 return False
@@ -103,32 +106,32 @@ class _Watchdog:
             return True
 
     def _watch(self) -> None:
-        with self._cond:
-            while True:
-                now = time.monotonic()
-                for armed in self._armed.values():
-                    if armed.deadline > now:
-                        continue
-                    left = 0.0 if armed.fired else armed.cpu_left()
-                    if left > 0:
-                        armed.deadline = now + left
-                        continue
-                    _set_async_exc(ctypes.c_ulong(armed.thread_id), ctypes.py_object(DeadlineExceeded))
-                    armed.fired = True
-                    armed.deadline = now + _REFIRE_SECONDS
-                if self._armed:
-                    self._wake_at = min(a.deadline for a in self._armed.values())
-                    self._cond.wait(self._wake_at - now)
-                else:
-                    self._wake_at = None
-                    self._cond.wait()
+        while True:
+            with self._lock:
+                timeout = self._fire_due()
+                self._idle = timeout < 0
+            self._wakeup.acquire(timeout=timeout)
+
+    def _fire_due(self) -> float:
+        """Fire at evaluations past their budget; seconds until the next look (-1: none armed)."""
+        now = time.monotonic()
+        for armed in self._armed.values():
+            if armed.deadline > now:
+                continue
+            left = 0.0 if armed.fired else armed.cpu_left()
+            if left > 0:  # it waited for a core; look again when it could have used its budget
+                armed.deadline = now + left
+                continue
+            _set_async_exc(ctypes.c_ulong(armed.thread_id), ctypes.py_object(DeadlineExceeded))
+            armed.fired = True
+            armed.deadline = now + _REFIRE_SECONDS
+        if not self._armed:
+            return -1
+        return max(0.0, min(a.deadline for a in self._armed.values()) - now)
 
     def after_fork(self) -> None:
         # The child has no watchdog thread; the next arm starts one.
-        self._cond = threading.Condition(threading.Lock())
-        self._armed.clear()
-        self._thread = None
-        self._wake_at = None
+        self.__init__()
 
 
 _local = threading.local()

@@ -91,6 +91,21 @@ def _multiply(left: Any, right: Any) -> Any:
     return limits.safe_multiply(left, right)
 
 
+# yaql's own check of `[1] * n` adds a negative term and lets any n through.
+@specs.parameter("left", yaqltypes.Sequence())
+@specs.parameter("right", int)
+@specs.name("#operator_*")
+def _repeat_list(left: Any, right: int) -> Any:
+    return limits.safe_multiply(left, right)
+
+
+@specs.parameter("left", int)
+@specs.parameter("right", yaqltypes.Sequence())
+@specs.name("#operator_*")
+def _repeat_list_reversed(left: int, right: Any) -> Any:
+    return limits.safe_multiply(left, right)
+
+
 @specs.parameter("a", yaqltypes.Number())
 @specs.parameter("b", yaqltypes.Number())
 @specs.parameter("c", yaqltypes.Number(nullable=True))
@@ -113,7 +128,7 @@ def _root_context() -> Any:
     # A layer above the standard library: these hide yaql's own versions,
     # which compute any integer, however large, in one uninterruptible call.
     bounded = context.create_child_context()
-    for function in (_multiply, _pow, _shift_bits_left):
+    for function in (_multiply, _repeat_list, _repeat_list_reversed, _pow, _shift_bits_left):
         bounded.register_function(function)
     return bounded
 
