@@ -163,5 +163,20 @@ def safe_shift_left(value: int, bits: int) -> int:
     return value << bits
 
 
+def check_replace(string: str, old: str, new: str, count: object = -1) -> None:
+    """Refuse ``string.replace(old, new, count)`` when its result would not fit (each replacement may grow it)."""
+    if len(new) > len(old):
+        found = len(string) + 1 if old == "" else string.count(old)
+        if isinstance(count, int) and count >= 0:
+            found = min(found, count)
+        width = 1 if string.isascii() and new.isascii() else 4
+        check_size("The replaced string", (len(string) + found * (len(new) - len(old))) * width)
+
+
+def safe_replace(string: str, old: str, new: str, count: int = -1) -> str:
+    check_replace(string, old, new, count)
+    return string.replace(old, new, count)
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)

@@ -121,6 +121,17 @@ def _shift_bits_left(value: int, bits_number: int) -> int:
     return limits.safe_shift_left(value, bits_number)
 
 
+@specs.parameter("string", yaqltypes.String())
+@specs.parameter("old", yaqltypes.String())
+@specs.parameter("new", yaqltypes.String())
+@specs.parameter("count", int)
+@specs.method
+@specs.name("replace")
+def _replace(string: str, old: str, new: str, count: int = -1) -> str:
+    # yaql checks the size of the result only once it is built.
+    return limits.safe_replace(string, old, new, count)
+
+
 def _root_context() -> Any:
     context = yaql.create_context(delegates=False)
     for name in FUNCTIONS:
@@ -128,7 +139,7 @@ def _root_context() -> Any:
     # A layer above the standard library: these hide yaql's own versions,
     # which compute any integer, however large, in one uninterruptible call.
     bounded = context.create_child_context()
-    for function in (_multiply, _repeat_list, _repeat_list_reversed, _pow, _shift_bits_left):
+    for function in (_multiply, _repeat_list, _repeat_list_reversed, _pow, _shift_bits_left, _replace):
         bounded.register_function(function)
     return bounded
 

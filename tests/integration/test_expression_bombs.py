@@ -11,8 +11,9 @@ from tests.support.api import Api
 from tests.support.bombs import BOMBS
 from tests.support.process import ServerProcess
 
-# A bomb the node fails to stop must fail the test, not exhaust the machine.
+# A bomb the node fails to stop must fail the test, not exhaust the machine or hang it.
 MEMORY_CAP_MB = 4096
+CLIENT_TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
 def bomb_workflows() -> str:
@@ -60,7 +61,7 @@ async def task_of(api: Api, execution_id: str, name: str) -> dict:
 async def test_every_bomb_fails_its_task_and_health_keeps_answering(tmp_path):
     server = ServerProcess(tmp_path / "data", memory_cap_mb=MEMORY_CAP_MB).start()
     try:
-        async with aiohttp.ClientSession() as http:
+        async with aiohttp.ClientSession(timeout=CLIENT_TIMEOUT) as http:
             api = Api(http, server.url)
             await api.upload(bomb_workflows())
             poller = HealthPoller(http, server.port)
@@ -100,7 +101,7 @@ async def test_a_bomb_after_a_safe_rerun_task_survives_kill_9(tmp_path):
     limit, the execution ends ERROR, and the node listens (before, it hung on the bomb at every start)."""
     data = tmp_path / "data"
     server = ServerProcess(data, memory_cap_mb=MEMORY_CAP_MB).start()
-    async with aiohttp.ClientSession() as http:
+    async with aiohttp.ClientSession(timeout=CLIENT_TIMEOUT) as http:
         api = Api(http, server.url)
         await api.upload(POISONED)
         execution_id = (await api.start("poisoned"))["id"]
@@ -112,7 +113,7 @@ async def test_a_bomb_after_a_safe_rerun_task_survives_kill_9(tmp_path):
 
     again = ServerProcess(data, port=server.port, memory_cap_mb=MEMORY_CAP_MB).start()
     try:
-        async with aiohttp.ClientSession() as http:
+        async with aiohttp.ClientSession(timeout=CLIENT_TIMEOUT) as http:
             api = Api(http, again.url)
             poller = HealthPoller(http, again.port)
             ex = await api.wait(execution_id, timeout=60)
@@ -129,7 +130,7 @@ async def test_a_bomb_after_a_safe_rerun_task_survives_kill_9(tmp_path):
     # Recorded as the task's ERROR: a further restart does not evaluate the bomb again.
     third = ServerProcess(data, port=server.port, memory_cap_mb=MEMORY_CAP_MB).start()
     try:
-        async with aiohttp.ClientSession() as http:
+        async with aiohttp.ClientSession(timeout=CLIENT_TIMEOUT) as http:
             api = Api(http, third.url)
             assert (await api.ok("GET", f"/executions/{execution_id}"))["state"] == "ERROR"
             assert await api.task_states(execution_id) == {"nap": "SUCCESS", "boom": "ERROR"}
