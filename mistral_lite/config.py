@@ -29,7 +29,7 @@ class Config:
     log_format: str = field(default="auto", metadata={"help": "console, json, or auto (console on a terminal, json otherwise)"})
     max_body_size: int = field(default=1024 * 1024, metadata={"help": "largest accepted request body in bytes"})
     default_limit: int = field(default=1000, metadata={"help": "page size used by list endpoints when no limit (or a larger one) is given"})
-    expression_timeout: float = field(default=0.05, metadata={"help": "seconds one YAQL or Jinja evaluation may run before its task fails"})
+    expression_timeout: float = field(default=0.08, metadata={"help": "seconds one YAQL or Jinja evaluation may run before its task fails"})
     expression_max_size: int = field(default=16 * 1024 * 1024, metadata={"help": "largest string, list or parsed document, in bytes, one expression may build"})
 
     @property

@@ -27,12 +27,12 @@ from dataclasses import dataclass
 
 from mistral_lite.expr.errors import ExpressionError
 
-DEFAULT_TIMEOUT = 0.05
+DEFAULT_TIMEOUT = 0.08
 DEFAULT_MAX_SIZE = 16 * 1024 * 1024
 
 # CPython's own bound for int <-> str conversion (sys.get_int_max_str_digits).
 MAX_INT_DIGITS = 4300
-MAX_INT_BITS = math.ceil(MAX_INT_DIGITS * math.log2(10))
+MAX_INT_BITS = int(MAX_INT_DIGITS * math.log2(10)) - 1  # 2**MAX_INT_BITS has at most MAX_INT_DIGITS digits
 
 # A list or tuple costs at least one pointer per item.
 POINTER_BYTES = 8
