@@ -62,9 +62,12 @@ class _Armed:
         return self.budget - (time.clock_gettime(self.clock) - self.cpu_start)
 
 
+_UNKNOWN = object()
+
+
 def _thread_clock() -> int | None:
-    clock = getattr(_local, "clock", 0)
-    if clock == 0:
+    clock = getattr(_local, "clock", _UNKNOWN)
+    if clock is _UNKNOWN:
         getter = getattr(time, "pthread_getcpuclockid", None)
         clock = getter(threading.get_ident()) if getter else None
         _local.clock = clock
@@ -146,8 +149,8 @@ def run_with_deadline(function: Callable[..., T], *args: Any) -> T:
     """
     if getattr(_local, "armed", False):
         return function(*args)
-    _local.armed = True
     token = _WATCHDOG.arm(limits.current().timeout)
+    _local.armed = True
     fired = False
     try:
         try:
