@@ -49,9 +49,19 @@ class HealthPoller:
                 pass
 
     async def stop(self) -> list[float]:
+        """The latencies; raises what failed the polling (a /health call that did not answer)."""
         self._stop.set()
         await self._task
         return self.latencies
+
+    async def __aenter__(self) -> "HealthPoller":
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        self._stop.set()
+        if exc_info[0] is not None:  # the test failed already; report that, not the poller
+            self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=exc_info[0] is not None)
 
 
 async def task_of(api: Api, execution_id: str, name: str) -> dict:
@@ -64,16 +74,16 @@ async def test_every_bomb_fails_its_task_and_health_keeps_answering(tmp_path):
         async with aiohttp.ClientSession(timeout=CLIENT_TIMEOUT) as http:
             api = Api(http, server.url)
             await api.upload(bomb_workflows())
-            poller = HealthPoller(http, server.port)
-            started = [(bomb, (await api.start(f"bomb{n}", bomb.data))["id"]) for n, bomb in enumerate(BOMBS)]
-            for bomb, execution_id in started:
-                ex = await api.wait(execution_id, timeout=60)
-                assert ex["state"] == "ERROR", (bomb.name, ex)
-                task = await task_of(api, execution_id, "boom")
-                assert task["state"] == "ERROR", (bomb.name, task)
-                assert bomb.limit in task["state_info"], (bomb.name, task["state_info"])
-                assert f"Can not evaluate {bomb.language} expression" in task["state_info"]
-            latencies = await poller.stop()
+            async with HealthPoller(http, server.port) as poller:
+                started = [(bomb, (await api.start(f"bomb{n}", bomb.data))["id"]) for n, bomb in enumerate(BOMBS)]
+                for bomb, execution_id in started:
+                    ex = await api.wait(execution_id, timeout=60)
+                    assert ex["state"] == "ERROR", (bomb.name, ex)
+                    task = await task_of(api, execution_id, "boom")
+                    assert task["state"] == "ERROR", (bomb.name, task)
+                    assert bomb.limit in task["state_info"], (bomb.name, task["state_info"])
+                    assert f"Can not evaluate {bomb.language} expression" in task["state_info"]
+                latencies = await poller.stop()
         assert latencies, "no /health answer at all while the bombs ran"
         print(f"\n/health while {len(BOMBS)} bombs ran: {len(latencies)} answers, "
               f"slowest {max(latencies) * 1000:.0f} ms")
@@ -115,15 +125,15 @@ async def test_a_bomb_after_a_safe_rerun_task_survives_kill_9(tmp_path):
     try:
         async with aiohttp.ClientSession(timeout=CLIENT_TIMEOUT) as http:
             api = Api(http, again.url)
-            poller = HealthPoller(http, again.port)
-            ex = await api.wait(execution_id, timeout=60)
-            assert ex["state"] == "ERROR", ex
-            states = await api.task_states(execution_id)
-            assert states == {"nap": "SUCCESS", "boom": "ERROR"}, states
-            boom = await task_of(api, execution_id, "boom")
-            assert "exceeded the time limit" in boom["state_info"], boom
-            assert "option expression-timeout" in boom["state_info"]
-            await poller.stop()
+            async with HealthPoller(http, again.port) as poller:
+                ex = await api.wait(execution_id, timeout=60)
+                assert ex["state"] == "ERROR", ex
+                states = await api.task_states(execution_id)
+                assert states == {"nap": "SUCCESS", "boom": "ERROR"}, states
+                boom = await task_of(api, execution_id, "boom")
+                assert "exceeded the time limit" in boom["state_info"], boom
+                assert "option expression-timeout" in boom["state_info"]
+                assert await poller.stop(), "no /health answer after the restart"
     finally:
         again.stop()
 
