@@ -10,6 +10,10 @@ RSS. Run it against any checkout through PYTHONPATH:
 
     PYTHONPATH=/path/to/checkout .venv/bin/python benchmarks/expression_bombs.py [--only yaml] [--json]
 
+With --health each bomb runs instead as a workflow on a `mistral-lite serve`
+process while a thread polls /health every 5 ms: the execution's final
+state, its duration and the slowest /health answer meanwhile.
+
 (PYTHONPATH must be absolute: the children run in the temporary directory.
 The bombs themselves are tests/support/bombs.py, shared with the tests.)
 """
@@ -21,12 +25,15 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.bombs import BOMBS  # noqa: E402 -- after the path is set
+from tests.support.process import ServerProcess  # noqa: E402
 
 _CHILD = r"""
 import json, resource, sys, time
@@ -63,13 +70,77 @@ def run_bomb(expression: str, data: dict, timeout: float, memory_mb: int) -> dic
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _http(method: str, url: str, body: object = None, text: str | None = None, timeout: float = 30) -> object:
+    data, headers = None, {}
+    if text is not None:
+        data, headers = text.encode(), {"Content-Type": "text/plain"}
+    elif body is not None:
+        data, headers = json.dumps(body).encode(), {"Content-Type": "application/json"}
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read() or b"null")
+
+
+def health_during_bombs(timeout: float, memory_mb: int, only: str | None) -> list[dict]:
+    """One bomb at a time as a workflow on a server process; /health polled from a thread meanwhile."""
+    from tests.integration.test_expression_bombs import bomb_workflows
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bombs-") as tmp:
+        server = ServerProcess(Path(tmp) / "data", memory_cap_mb=memory_mb).start()
+        try:
+            _http("POST", server.url + "/workflows", text=bomb_workflows())
+            for number, bomb in enumerate(BOMBS):
+                if only and only not in bomb.name:
+                    continue
+                latencies: list[float] = []
+                done = threading.Event()
+
+                def poll() -> None:
+                    while not done.is_set():
+                        start = time.perf_counter()
+                        try:
+                            urllib.request.urlopen(f"http://127.0.0.1:{server.port}/health", timeout=timeout).read()
+                        except OSError:
+                            latencies.append(float("inf"))
+                            return
+                        latencies.append(time.perf_counter() - start)
+                        time.sleep(0.005)
+
+                poller = threading.Thread(target=poll)
+                poller.start()
+                start = time.perf_counter()
+                execution = _http("POST", server.url + "/executions", {"workflow_name": f"bomb{number}",
+                                                                       "input": bomb.data}, timeout=timeout)
+                state = execution["state"]
+                while state not in ("SUCCESS", "ERROR") and time.perf_counter() - start < timeout:
+                    time.sleep(0.01)
+                    state = _http("GET", server.url + f"/executions/{execution['id']}")["state"]
+                elapsed = time.perf_counter() - start
+                done.set()
+                poller.join()
+                results.append({"bomb": bomb.name, "state": state, "seconds": round(elapsed, 3),
+                                "health_polls": len(latencies),
+                                "slowest_health_ms": round(max(latencies, default=0) * 1000, 1)})
+        finally:
+            server.stop()
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--timeout", type=float, default=20.0)
     parser.add_argument("--memory-mb", type=int, default=2048)
     parser.add_argument("--only", help="substring of the bomb names to run")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--health", action="store_true",
+                        help="run each bomb as a workflow on a server process and report the slowest /health answer")
     args = parser.parse_args(argv)
+    if args.health:
+        for row in health_during_bombs(args.timeout, max(args.memory_mb, 4096), args.only):
+            print(f"| {row['bomb']} | {row['state']} | {row['seconds']:.3f} | {row['health_polls']} | "
+                  f"{row['slowest_health_ms']:.0f} |", flush=True)
+        return 0
     results = []
     for bomb in BOMBS:
         name = bomb.name
