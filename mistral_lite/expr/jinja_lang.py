@@ -1,7 +1,7 @@
 """Jinja2, configured as Mistral configures it.
 
-Sandboxed environment (with ``*``, ``**`` and ``%`` checked against the
-expression size budget before they run), StrictUndefined (a missing name or key raises),
+Sandboxed environment (bounded, see ``jinja_sandbox``; every evaluation
+under the deadline), StrictUndefined (a missing name or key raises),
 ``trim_blocks`` and ``lstrip_blocks``. ``_`` is the data context. Mistral's
 functions are globals (``task('t1')``) and filters whose piped value stands
 for the data context (``_ | task('t1')``); data functions used as filters
@@ -11,18 +11,16 @@ without an argument work on the piped value (``x | json_dump``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import lru_cache, wraps
+from functools import lru_cache
 from typing import Any
-
-import re
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from mistral_lite.expr import limits
 from mistral_lite.expr.deadline import run_with_deadline
 from mistral_lite.expr.errors import evaluation_error
 from mistral_lite.expr.functions import DATA_FUNCTIONS, FUNCTIONS, call_function
+from mistral_lite.expr.jinja_sandbox import BoundedSandbox
 from mistral_lite.expr.json_compat import to_json_compatible
 from mistral_lite.expr.view import EngineView
 
@@ -54,128 +52,8 @@ def _filter(name: str) -> Callable[..., Any]:
     return call
 
 
-# A printf width or precision: "%10s", "%-*d", "%.5f".
-_PRINTF_FIELD = re.compile(r"%[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
-
-
-def _printf_fields_fit(template: str, values: Any) -> None:
-    budget = limits.current().max_size
-    for match in _PRINTF_FIELD.finditer(template):
-        for width in match.groups():
-            if width == "*":
-                stars = values if isinstance(values, tuple) else (values,)
-                size = max((v for v in stars if isinstance(v, int)), default=0)
-            else:
-                size = int(width or 0)
-            if size > budget:
-                limits.check_size("The formatted string", size)
-
-
-# "{:1000000000}", "{0:>999999999}": a width or precision inside a replacement field.
-_FORMAT_WIDTH = re.compile(r"\{[^{}]*:[^{}]*?(\d+)[^{}]*\}")
-
-
-def _format_fields_fit(template: str) -> None:
-    for match in _FORMAT_WIDTH.finditer(template):
-        limits.check_size("The formatted string", int(match.group(1)))
-
-
-def _padded_size(value: Any, width: Any = 0, *rest: Any, **kwargs: Any) -> int:
-    return int(width) if isinstance(width, int) else 0
-
-
-def _check_str_method(method: Any, args: tuple, kwargs: dict) -> None:
-    """Methods of str that can build a huge string in one call, checked before the call."""
-    # The sandbox hands out str.format wrapped (update_wrapper keeps the original).
-    method = getattr(method, "__wrapped__", method)
-    owner, name = getattr(method, "__self__", None), getattr(method, "__name__", "")
-    if not isinstance(owner, str):
-        return
-    if name in ("center", "ljust", "rjust", "zfill") and args:
-        limits.check_size("The padded string", _padded_size(owner, *args))
-    elif name == "expandtabs":
-        tab = args[0] if args else kwargs.get("tabsize", 8)
-        if isinstance(tab, int):
-            limits.check_size("The expanded string", len(owner) + owner.count("\t") * tab)
-    elif name == "replace" and len(args) >= 2 and all(isinstance(a, str) for a in args[:2]):
-        count = args[2] if len(args) > 2 else kwargs.get("count", -1)
-        limits.check_replace(owner, args[0], args[1], count)
-    elif name in ("format", "format_map"):
-        _format_fields_fit(owner)
-
-
-def _bounded_filter(original: Callable[..., Any], check: Callable[..., None]) -> Callable[..., Any]:
-    # wraps() keeps Jinja's pass_context/pass_eval_context marks.
-    @wraps(original)
-    def bounded(*args: Any, **kwargs: Any) -> Any:
-        check(*args, **kwargs)
-        return original(*args, **kwargs)
-
-    return bounded
-
-
-def _check_center(value: Any, width: Any = 80) -> None:
-    limits.check_size("The centred string", _padded_size(value, width))
-
-
-def _check_indent(text: Any, width: Any = 4, *args: Any, **kwargs: Any) -> None:
-    unit = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0
-    text = str(text)
-    limits.check_size("The indented string", len(text) + unit * (text.count("\n") + 1))
-
-
-def _check_replace_filter(eval_ctx: Any, text: Any, old: Any, new: Any, count: Any = None) -> None:
-    limits.check_replace(str(text), str(old), str(new), -1 if count is None else count)
-
-
-def _check_format_filter(value: Any, *args: Any, **kwargs: Any) -> None:
-    _printf_fields_fit(str(value), args[0] if len(args) == 1 else tuple(args))
-
-
-def _check_wordwrap(environment: Any, text: Any, width: int = 79, break_long_words: bool = True,
-                    wrapstring: Any = None, *args: Any, **kwargs: Any) -> None:
-    text = str(text)
-    separator = len(wrapstring) if isinstance(wrapstring, str) else 1
-    lines = len(text) // max(int(width), 1) + 1 if isinstance(width, int) else 1
-    limits.check_size("The wrapped string", len(text) + lines * separator)
-
-
-_FILTER_CHECKS = {
-    "center": _check_center,
-    "indent": _check_indent,
-    "replace": _check_replace_filter,
-    "format": _check_format_filter,
-    "wordwrap": _check_wordwrap,
-}
-
-
-class _BoundedEnvironment(SandboxedEnvironment):
-    """The sandbox, with the operators, filters and str methods that build large values
-    in one C call checked first."""
-
-    intercepted_binops = frozenset({"*", "**", "%"})
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, check in _FILTER_CHECKS.items():
-            self.filters[name] = _bounded_filter(self.filters[name], check)
-
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's signature
-        _check_str_method(__obj, args, kwargs)
-        return super().call(__context, __obj, *args, **kwargs)
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "*":
-            return limits.safe_multiply(left, right)
-        if operator == "**":
-            return limits.safe_power(left, right)
-        if isinstance(left, str):
-            _printf_fields_fit(left, right)
-        return left % right
-
-
 def _environment() -> SandboxedEnvironment:
-    env = _BoundedEnvironment(
+    env = BoundedSandbox(
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
     )
     for name in FUNCTIONS:
