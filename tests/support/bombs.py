@@ -57,6 +57,11 @@ BOMBS = [
     Bomb("jinja str.format width", "{{ '{:1000000000}'.format(1) }}"),
     Bomb("jinja replace growth", "{{ ('x' * 100000) | replace('x', 'y' * 100000) }}"),
     Bomb("yaql replace growth", "<% ('x' * 100000).replace('x', 'y' * 100000) %>"),
+    Bomb("jinja ~ doubling", "{% set ns = namespace(s='x') %}{% for i in range(40) %}"
+                             "{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}"),
+    Bomb("jinja + doubling", "{% set ns = namespace(s='x') %}{% for i in range(40) %}"
+                             "{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s | length }}"),
+    Bomb("yaql + doubling", "<% range(40).aggregate($1 + $1, 'x').len() %>"),
     Bomb("jinja nested loops", "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
          limit=TIME),
     Bomb("jinja yaml_parse billion laughs", "{{ yaml_parse(_.doc) }}", {"doc": billion_laughs()}),
