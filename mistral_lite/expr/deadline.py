@@ -22,6 +22,7 @@ disarming, under the same lock, clears an exception not yet delivered.
 from __future__ import annotations
 
 import ctypes
+import gc
 import itertools
 import os
 import threading
@@ -46,15 +47,17 @@ class DeadlineExceeded(BaseException):
 
 
 class _Armed:
-    __slots__ = ("thread_id", "deadline", "budget", "clock", "cpu_start", "fired")
+    __slots__ = ("token", "thread_id", "deadline", "budget", "clock", "cpu_start", "fired", "collecting_since")
 
     def __init__(self, thread_id: int, budget: float, clock: int | None) -> None:
+        self.token = 0
         self.thread_id = thread_id
         self.deadline = time.monotonic() + budget  # wall clock: when the watchdog looks next
         self.budget = budget
         self.clock = clock  # the thread's CPU clock; None where the platform has none
         self.cpu_start = time.clock_gettime(clock) if clock is not None else 0.0
         self.fired = False
+        self.collecting_since = 0.0  # CPU clock when a full garbage collection began, 0 outside one
 
     def cpu_left(self) -> float:
         if self.clock is None:
@@ -84,10 +87,10 @@ class _Watchdog:
         self._thread: threading.Thread | None = None
         self._idle = True  # the thread sleeps until woken (nothing was armed when it last looked)
 
-    def arm(self, seconds: float) -> int:
+    def arm(self, seconds: float) -> _Armed:
         armed = _Armed(threading.get_ident(), seconds, _thread_clock())
         with self._lock:
-            token = next(self._tokens)
+            armed.token = token = next(self._tokens)
             self._armed[token] = armed
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, name="expression-deadline", daemon=True)
@@ -97,7 +100,7 @@ class _Watchdog:
                 # thread always wakes before this deadline: only an idle one needs waking.
                 self._idle = False
                 self._wakeup.release()
-        return token
+        return armed
 
     def disarm(self, token: int) -> bool:
         """End the evaluation ``token``; True if the watchdog fired at it (its exception is no longer pending)."""
@@ -121,6 +124,11 @@ class _Watchdog:
         for armed in self._armed.values():
             if armed.deadline > now:
                 continue
+            if armed.collecting_since:
+                # Never inside a collection: there the exception would land in some
+                # object's finaliser and be lost; the collection's time is not charged anyway.
+                armed.deadline = now + _REFIRE_SECONDS
+                continue
             left = 0.0 if armed.fired else armed.cpu_left()
             if left > 0:  # it waited for a core; look again when it could have used its budget
                 armed.deadline = now + left
@@ -142,26 +150,45 @@ _WATCHDOG = _Watchdog()
 os.register_at_fork(after_in_child=_WATCHDOG.after_fork)
 
 
+def _collecting(phase: str, info: dict[str, Any]) -> None:
+    """A full garbage collection walks the whole heap: its cost belongs to the node, not to
+    the expression that happened to allocate last, so it extends the budget."""
+    if info.get("generation") != 2:
+        return
+    armed = getattr(_local, "armed", None)
+    if armed is None or armed.clock is None:
+        return
+    now = time.clock_gettime(armed.clock)
+    if phase == "start":
+        armed.collecting_since = now
+    elif armed.collecting_since:
+        armed.budget += now - armed.collecting_since
+        armed.collecting_since = 0.0
+
+
+gc.callbacks.append(_collecting)
+
+
 def run_with_deadline(function: Callable[..., T], *args: Any) -> T:
     """``function(*args)`` stopped after the configured time budget with LimitExceeded.
 
     Nested calls share the budget of the outermost one.
     """
-    if getattr(_local, "armed", False):
+    if getattr(_local, "armed", None) is not None:
         return function(*args)
-    token = _WATCHDOG.arm(limits.current().timeout)
-    _local.armed = True
+    armed = _WATCHDOG.arm(limits.current().timeout)
+    _local.armed = armed
     fired = False
     try:
         try:
             value = function(*args)
         finally:
-            fired = _WATCHDOG.disarm(token)
-            _local.armed = False
+            fired = _WATCHDOG.disarm(armed.token)
+            _local.armed = None
     except DeadlineExceeded:
         # Delivered, possibly before the `finally` above could disarm.
-        _WATCHDOG.disarm(token)
-        _local.armed = False
+        _WATCHDOG.disarm(armed.token)
+        _local.armed = None
         raise limits.time_exceeded() from None
     except BaseException:
         if fired:  # the library turned our exception into one of its own

@@ -172,3 +172,16 @@ def test_waiting_for_a_core_is_not_charged(budget):
     """The budget is CPU time: an evaluation that sleeps (stands in for waiting on a busy machine) is not cut."""
     budget(timeout=0.05)
     assert deadline.run_with_deadline(lambda: time.sleep(0.2) or "done") == "done"
+
+
+def test_a_full_garbage_collection_is_not_charged(budget):
+    """A full collection walks the whole heap (long in a busy node); the expression that happened
+    to trigger it must not fail for it, nor get the exception inside some finaliser."""
+    import gc
+
+    budget(timeout=0.005)
+    heap = [[{} for _ in range(10)] for _ in range(100_000)]
+    started = time.thread_time()
+    assert deadline.run_with_deadline(lambda: (gc.collect(), "done")[1]) == "done"
+    assert time.thread_time() - started > 0.005 or len(heap) == 0  # the collection outlasted the budget
+    del heap
