@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sqlite3
 import sys
 from typing import Sequence
 
@@ -60,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from mistral_lite.errors import StartRefused
     from mistral_lite.server import serve
+    from mistral_lite.store.migrations import MigrationError
 
     flags = {f.name: getattr(args, f.name) for f in option_fields()}
     try:
@@ -71,8 +74,15 @@ def _serve(args: argparse.Namespace) -> int:
     logs.configure(config.log_level, config.log_format)
     try:
         asyncio.run(serve(config))
-    except OSError as e:
+    except (OSError, StartRefused, MigrationError) as e:
+        # One line, no traceback: the message says what is wrong and what to do.
         logs.get("mistral_lite.server").error("cannot start", error=str(e))
+        return 1
+    except sqlite3.DatabaseError as e:  # damage the start check did not see (or --integrity-check off)
+        logs.get("mistral_lite.server").error(
+            "cannot start",
+            error=f"database error: {e}; see docs/operations.md, 'Integrity check and restoring from a backup'",
+        )
         return 1
     return 0
 

@@ -10,6 +10,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from mistral_lite.storable import DEFAULT_MAX_DEPTH, HIGHEST_MAX_DEPTH
+
 ENV_PREFIX = "MISTRAL_LITE_"
 
 
@@ -29,6 +31,15 @@ class Config:
     log_format: str = field(default="auto", metadata={"help": "console, json, or auto (console on a terminal, json otherwise)"})
     max_body_size: int = field(default=1024 * 1024, metadata={"help": "largest accepted request body in bytes"})
     default_limit: int = field(default=1000, metadata={"help": "page size used by list endpoints when no limit (or a larger one) is given"})
+    drain_timeout: int = field(default=30, metadata={"help": "seconds a stopping node waits for running actions to finish and record their results"})
+    integrity_check: str = field(default="quick", metadata={"help": "database check at start: quick (PRAGMA quick_check), full (PRAGMA integrity_check, also indexes against tables) or off"})
+    max_action_result_size: int = field(default=1024 * 1024, metadata={"help": "largest action result (and task publish) kept, in bytes of its JSON (0: no limit); a larger one fails the task"})
+    max_action_input_size: int = field(default=1024 * 1024, metadata={"help": "largest evaluated task input (of an action or sub-workflow), in bytes of its JSON (0: no limit)"})
+    max_http_response_size: int = field(default=5 * 1024 * 1024, metadata={"help": "largest response body std.http reads, in bytes (0: no limit); reading stops past it"})
+    max_subworkflow_depth: int = field(default=100, metadata={"help": "most levels of sub-workflows under one root execution"})
+    max_list_response_size: int = field(default=16 * 1024 * 1024, metadata={"help": "bytes of stored data one list page may read (0: no limit); a page that would pass it ends early with a next link"})
+    max_nesting_depth: int = field(default=DEFAULT_MAX_DEPTH, metadata={
+        "help": f"deepest nesting of lists and mappings accepted in a JSON body or YAML definition (1-{HIGHEST_MAX_DEPTH})"})
     expression_timeout: float = field(default=0.08, metadata={"help": "seconds one YAQL or Jinja evaluation may run before its task fails"})
     expression_max_size: int = field(default=16 * 1024 * 1024, metadata={"help": "largest string, list or parsed document, in bytes, one expression may build"})
 
@@ -48,6 +59,18 @@ class Config:
             raise ConfigError("max_body_size must be positive")
         if self.default_limit <= 0:
             raise ConfigError("default_limit must be positive")
+        if self.drain_timeout < 0:
+            raise ConfigError("drain_timeout must be zero or more seconds")
+        if self.integrity_check not in ("quick", "full", "off"):
+            raise ConfigError(f"integrity_check must be quick, full or off, got {self.integrity_check!r}")
+        for name in ("max_action_result_size", "max_action_input_size", "max_http_response_size",
+                     "max_list_response_size"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 (no limit) or a positive number of bytes")
+        if self.max_subworkflow_depth <= 0:
+            raise ConfigError("max_subworkflow_depth must be positive")
+        if not 1 <= self.max_nesting_depth <= HIGHEST_MAX_DEPTH:
+            raise ConfigError(f"max_nesting_depth must be between 1 and {HIGHEST_MAX_DEPTH}, got {self.max_nesting_depth}")
         if not 0 < self.expression_timeout <= 3600:
             raise ConfigError(f"expression_timeout must be more than 0 and at most 3600 seconds, got {self.expression_timeout}")
         if self.expression_max_size <= 0:

@@ -19,13 +19,14 @@ from mistral_lite.engine.actions import ResolvedAction, resolve, run_effect, tra
 from mistral_lite.engine.errors import TaskFailure
 from mistral_lite.engine.rows import Draft
 from mistral_lite.engine.step import Step
-from mistral_lite.errors import Conflict, InvalidInput, NotFound
+from mistral_lite.errors import Conflict, InvalidInput, NotFound, Unavailable
 from mistral_lite.node import DEFAULT_PROJECT
 from mistral_lite.scheduler.timers import TimerScheduler
 from mistral_lite.store import commands as cmd
 from mistral_lite.engine.effects import ArmTimer, Effect, RunAction
 from mistral_lite.engine.engine import Engine
-from mistral_lite.engine.events import ActionFinished, Event, RerunTask, StartWorkflow, TimerFired
+from mistral_lite.engine.events import ActionFinished, Event, RerunTask, StartWorkflow, StopWorkflow, TimerFired
+from mistral_lite.engine.limits import EngineLimits
 from mistral_lite.engine.rows import ACTION_DEFS, ACTIONS, ENVIRONMENTS, TASKS, TIMERS, WF, WF_DEFS, Rows
 from mistral_lite.engine.step import StepResult
 from mistral_lite.executor import ActionContext, Executor, Outcome
@@ -38,6 +39,9 @@ from mistral_lite.store.apply import ApplyResult
 log = logs.get("mistral_lite.engine_runner")
 
 DEFINITION_TABLES = (WF_DEFS, ACTION_DEFS, ENVIRONMENTS)
+TREE_TABLES = (WF, TASKS, ACTIONS, TIMERS)
+DEFERRED = "deferred"  # runtime_context key of an action recorded while draining, never started
+NOT_RECORDED = "A step of this execution could not be recorded, so it was stopped: {reason}"
 INTERRUPTED = (
     "The action was running when the node stopped and the task does not allow running it again "
     "(safe-rerun is false), so its outcome is unknown"
@@ -71,26 +75,49 @@ class EngineRunner:
         self.node = node
         self.executor = executor
         self.rows = Rows()
-        self.engine = Engine(self.rows, ExecutorCatalog(executor))
+        self.engine = Engine(self.rows, ExecutorCatalog(executor), limits=EngineLimits.of(node.config))
         self.callback_base = callback_base
         self._ids = _uuids()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.timers = TimerScheduler(self._timer_fired, node.clock)
         self._builtins: dict[str, SystemAction] | None = None
         self._stopping = False
+        self._draining = False
+        self._deferred: list[str] = []  # actions recorded while draining, never started
+        # Root execution id -> future resolved when its memory has been rebuilt from SQLite.
+        self._recovering: dict[str, asyncio.Future[None]] = {}
         node.log.add_listener(self._on_committed)
 
     # -- life cycle -------------------------------------------------------------
     async def start(self) -> None:
         """Load definitions and unfinished executions; settle actions a previous run left RUNNING."""
         await self._reload()
-        recovered = 0
-        for action_ex in list(self.rows.tables[ACTIONS].values()):
-            if action_ex["state"] == states.RUNNING and action_ex.get("is_sync", True):
+        running = [a for a in self.rows.tables[ACTIONS].values()
+                   if a["state"] == states.RUNNING and a.get("is_sync", True)]
+        deferred = [a for a in running if (a.get("runtime_context") or {}).get(DEFERRED)]
+        await self._dispatch_deferred(deferred)
+        for action_ex in running:
+            if action_ex not in deferred:
                 await self._recover(action_ex)
-                recovered += 1
-        log.info("engine started", executions=len(self.rows.tables[WF]), recovered_actions=recovered,
-                 timers=self.timers.armed)
+        log.info("engine started", executions=len(self.rows.tables[WF]), recovered_actions=len(running) - len(deferred),
+                 started_deferred=len(deferred), timers=self.timers.armed)
+
+    async def _dispatch_deferred(self, deferred: list[dict[str, Any]]) -> None:
+        """Start the actions a draining node recorded but never started: they have not run, so they
+        simply run now. The mark is cleared first, so a crash while they run counts as an interruption."""
+        if not deferred:
+            return
+        await self.commit_direct([
+            cmd.update(ACTIONS, a["id"], {"runtime_context": _without(a.get("runtime_context"), DEFERRED)},
+                       when={"state": states.RUNNING})
+            for a in deferred
+        ])
+        for action_ex in deferred:
+            task_ex = self.rows.get(TASKS, action_ex.get("task_execution_id"))
+            wf_ex = self.rows.get(WF, task_ex["workflow_execution_id"]) if task_ex else None
+            task = self.engine.spec_of(wf_ex).tasks.get(task_ex["name"]) if wf_ex else None
+            if task is not None:
+                self._perform([run_effect(action_ex, wf_ex, task_ex, task)])
 
     async def _recover(self, action_ex: dict[str, Any]) -> None:
         task_ex = self.rows.get(TASKS, action_ex.get("task_execution_id"))
@@ -105,7 +132,49 @@ class EngineRunner:
         else:
             log.warning("interrupted action failed", execution_id=wf_ex["id"], task=task_ex["name"],
                         action_execution_id=action_ex["id"])
-            await self.handle(ActionFinished(action_ex["id"], states.ERROR, INTERRUPTED))
+            await self.handle(ActionFinished(action_ex["id"], states.ERROR, INTERRUPTED), requested=False)
+
+    async def drain(self, timeout: float, abort: asyncio.Event | None = None) -> int:
+        """Start no new work; give running actions up to `timeout` seconds (or until `abort` is set) to
+        finish and have their results recorded. Work their results lead to is recorded but not started:
+        the next start runs it. Returns how many actions were still running."""
+        self._draining = True
+        await self.timers.stop()
+        deadline = asyncio.get_running_loop().time() + timeout
+        if self._tasks:
+            log.info("draining: waiting for running actions", actions=len(self._tasks), timeout_s=timeout)
+        aborted = asyncio.ensure_future(abort.wait()) if abort is not None else None
+        try:
+            while self._tasks and (left := deadline - asyncio.get_running_loop().time()) > 0:
+                if aborted is not None and aborted.done():
+                    break
+                waiting = set(self._tasks) | ({aborted} if aborted is not None else set())
+                await asyncio.wait(waiting, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if aborted is not None:
+                aborted.cancel()
+        await self._record_deferred()
+        if self._tasks:
+            log.warning("actions still running after the drain; the next start settles them",
+                        actions=len(self._tasks))
+        return len(self._tasks)
+
+    async def _record_deferred(self) -> None:
+        """Mark the action executions that were recorded while draining but never started."""
+        commands = []
+        for action_id in dict.fromkeys(self._deferred):
+            row = self.rows.get(ACTIONS, action_id)
+            if row is not None and row["state"] == states.RUNNING:
+                runtime = {**(row.get("runtime_context") or {}), DEFERRED: True}
+                commands.append(cmd.update(ACTIONS, action_id, {"runtime_context": runtime},
+                                           when={"state": states.RUNNING}))
+        self._deferred.clear()
+        if commands:
+            try:
+                await self.commit_direct(commands)
+                log.info("recorded actions to start at the next start", actions=len(commands))
+            except Exception:
+                log.exception("could not record the actions left to start; the next start settles them")
 
     async def stop(self) -> None:
         """Stop performing effects; running actions are abandoned (they are recovered at the next start)."""
@@ -117,24 +186,18 @@ class EngineRunner:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     # -- events -------------------------------------------------------------------
-    async def handle(self, event: Event, extra_commands: list[dict[str, Any]] | None = None) -> StepResult:
+    async def handle(self, event: Event, extra_commands: list[dict[str, Any]] | None = None, *,
+                     requested: bool = True) -> StepResult:
         """Run one engine step, commit it (with extra commands that must land with it), then start its effects.
 
-        Engine errors propagate unchanged."""
+        `requested`: a client waits for this step and gets its error if it cannot be recorded; otherwise
+        (an action result, a timer) the execution itself ends ERROR with the reason. Engine errors
+        propagate unchanged."""
+        if self._recovering:
+            await self._after_recovery(self._root_of_event(event))
         result = self.engine.step(event, self._ids, self.node.now())
         if result.commands:
-            commands = tuple(result.commands) + tuple(extra_commands or ())
-            entry = Entry(id=next(self._ids), kind="engine", commands=commands)
-            try:
-                applied = await self.node.log.submit(entry)
-            except Exception:
-                log.exception("engine entry not committed; reloading state from the database")
-                await self._reload()
-                raise
-            if applied.status == "error":
-                log.error("engine entry failed to apply; reloading state", error=applied.error)
-                await self._reload()
-                raise RuntimeError(f"engine step could not be applied: {applied.error}")
+            await self._commit(tuple(result.commands) + tuple(extra_commands or ()), requested)
         self._perform(result.effects)
         self._evict_finished(result.commands)
         return result
@@ -143,10 +206,23 @@ class EngineRunner:
         """Commit changes the engine does not decide (description, env, deletion) and mirror them in memory."""
         for command in commands if mirror else ():
             self.rows.apply(command)
-        applied = await self.node.log.submit(Entry(id=next(self._ids), kind="engine", commands=tuple(commands)))
+        await self._commit(tuple(commands), requested=True)
+
+    async def _commit(self, commands: tuple[dict[str, Any], ...], requested: bool) -> None:
+        """Submit one engine entry. If it cannot be recorded, only the executions it touched are rebuilt
+        from SQLite (every other execution goes on undisturbed) and the failure is reported."""
+        try:
+            applied = await self.node.log.submit(Entry(id=next(self._ids), kind="engine", commands=commands))
+        except Exception as e:
+            reason = f"{type(e).__name__}: {e}"
+            log.error("engine entry not committed", error=reason, executions=sorted(self._roots_of(commands)))
+            await self._rebuild(commands, reason, requested)
+            raise Unavailable(f"The change could not be recorded ({reason}); nothing of it was kept") from None
         if applied.status == "error":
-            await self._reload()
-            raise RuntimeError(f"change could not be applied: {applied.error}")
+            log.error("engine entry rejected", error=applied.error, executions=sorted(self._roots_of(commands)))
+            await self._rebuild(commands, applied.error or "rejected", requested)
+            raise {"conflict": Conflict, "not_found": NotFound}.get(applied.error_kind or "", InvalidInput)(
+                f"The change could not be recorded: {applied.error}")
 
     async def start_workflow(self, execution_id: str, definition_id: str, wf_input: dict[str, Any],
                              params: dict[str, Any], description: str = "",
@@ -179,9 +255,13 @@ class EngineRunner:
 
     async def _timer_fired(self, timer_id: str) -> None:
         if not self._stopping:
-            await self.handle(TimerFired(timer_id))
+            await self.handle(TimerFired(timer_id), requested=False)
 
     def _perform(self, effects: list[Effect]) -> None:
+        if self._draining:
+            # Timer rows are durable and re-armed at the next start; actions are marked to start then.
+            self._deferred.extend(e.action_execution_id for e in effects if isinstance(e, RunAction))
+            return
         for effect in effects:
             if self._stopping:
                 return
@@ -205,7 +285,8 @@ class EngineRunner:
         if outcome.state == states.RUNNING or self._stopping:
             return  # an async action: its result arrives over the API
         try:
-            await self.handle(ActionFinished(effect.action_execution_id, outcome.state, outcome.result))
+            await self.handle(ActionFinished(effect.action_execution_id, outcome.state, outcome.result),
+                              requested=False)
         except Exception:
             log.exception("action result could not be recorded", action_execution_id=effect.action_execution_id)
 
@@ -300,25 +381,111 @@ class EngineRunner:
             if wf_ex is not None and wf_ex.get("task_execution_id") is None and states.is_completed(wf_ex["state"]):
                 self._evict_tree(wf_id)
 
-    def _evict_tree(self, wf_id: str) -> None:
+    def _evict_tree(self, wf_id: str) -> list[str]:
+        """Drop an execution and everything below it from memory; returns the execution ids dropped."""
+        dropped = [wf_id]
         for task_ex in self.rows.tasks_of(wf_id):
             for child in self.rows.subworkflows_of(task_ex["id"]):
-                self._evict_tree(child["id"])
+                dropped += self._evict_tree(child["id"])
             for action_ex in self.rows.actions_of(task_ex["id"]):
                 self.rows.evict(ACTIONS, action_ex["id"])
             self.rows.evict(TASKS, task_ex["id"])
         self.rows.evict(WF, wf_id)
         self.engine.forget(wf_id)
+        return dropped
+
+    # -- rebuilding one execution after a step that could not be recorded ---------
+    def _root_of_row(self, table: str, row: Mapping[str, Any] | None) -> str | None:
+        """The root execution a row belongs to, from memory (None for standalone action executions)."""
+        if row is None:
+            return None
+        if table == TASKS or table == TIMERS:
+            return self._root_of_row(WF, self.rows.get(WF, row.get("workflow_execution_id")))
+        if table == ACTIONS:
+            return self._root_of_row(TASKS, self.rows.get(TASKS, row.get("task_execution_id")))
+        if table == WF:
+            return row.get("root_execution_id") or row.get("id")
+        return None
+
+    def _roots_of(self, commands: Iterator[dict[str, Any]] | tuple[dict[str, Any], ...]) -> set[str]:
+        roots = set()
+        for command in commands:
+            table = command.get("table")
+            row = command.get("row") or self.rows.get(table, command.get("id")) if table in TREE_TABLES else None
+            root = self._root_of_row(table, row)
+            if root is not None:
+                roots.add(root)
+        return roots
+
+    def _root_of_event(self, event: Event) -> str | None:
+        if isinstance(event, ActionFinished):
+            return self._root_of_row(ACTIONS, self.rows.get(ACTIONS, event.action_execution_id))
+        if isinstance(event, TimerFired):
+            return self._root_of_row(TIMERS, self.rows.get(TIMERS, event.timer_id))
+        if isinstance(event, RerunTask):
+            return self._root_of_row(TASKS, self.rows.get(TASKS, event.task_execution_id))
+        return self._root_of_row(WF, self.rows.get(WF, getattr(event, "execution_id", None)))
+
+    async def _after_recovery(self, root: str | None) -> None:
+        """Events of an execution being rebuilt wait for it; every other execution goes on."""
+        gate = self._recovering.get(root) if root is not None else None
+        if gate is not None:
+            await asyncio.shield(gate)
+
+    async def _rebuild(self, commands: tuple[dict[str, Any], ...], reason: str, requested: bool) -> None:
+        """Make memory of the executions these commands touched equal to SQLite again, then, if no client
+        is waiting for the answer, end them ERROR with the reason (nothing may stay RUNNING unseen)."""
+        roots = self._roots_of(commands)
+        mine = {r for r in roots if r not in self._recovering}
+        others = [self._recovering[r] for r in roots - mine]
+        if mine:
+            gate = asyncio.get_running_loop().create_future()
+            self._recovering.update({r: gate for r in mine})
+            try:
+                await self.node.log.barrier()  # later steps of these executions have settled too
+                snapshot = await self.node.reader.run(_load_trees, sorted(mine))
+                for root in mine:
+                    self._drop_tree(root)
+                self._load(snapshot)
+            finally:
+                for root in mine:
+                    del self._recovering[root]
+                gate.set_result(None)
+        if others:
+            await asyncio.gather(*(asyncio.shield(g) for g in others))
+        if requested:
+            return
+        for root in sorted(mine):
+            wf_ex = self.rows.get(WF, root)
+            if wf_ex is None or wf_ex["state"] not in states.ACTIVE:
+                continue
+            log.error("execution failed: a step could not be recorded", execution_id=root, error=reason)
+            try:
+                await self.handle(StopWorkflow(root, states.ERROR, NOT_RECORDED.format(reason=reason)))
+            except Exception:
+                log.exception("could not record the failure either; the next start settles it", execution_id=root)
+
+    def _drop_tree(self, root: str) -> None:
+        """Forget an execution tree in memory only, its timers too."""
+        for wf_id in self._evict_tree(root):
+            for timer in self.rows.find(TIMERS, workflow_execution_id=wf_id):
+                self.timers.cancel(timer["id"])
+                self.rows.evict(TIMERS, timer["id"])
+
+    def _load(self, snapshot: Mapping[str, list[dict[str, Any]]]) -> None:
+        for table, rows in snapshot.items():
+            self.rows.load(table, rows)
+        for timer in snapshot.get(TIMERS, ()):
+            self.timers.arm(timer["id"], timer["due_at"])
+        for wf_ex in snapshot.get(WF, ()):
+            if wf_ex.get("task_execution_id") is None and states.is_completed(wf_ex["state"]):
+                self._evict_tree(wf_ex["id"])
 
     async def _reload(self) -> None:
         """Rebuild memory from SQLite and arm every timer row of the loaded executions."""
         self.rows.clear()
         self.engine.forget_all()
-        snapshot = await self.node.reader.run(_load_state)
-        for table, rows in snapshot.items():
-            self.rows.load(table, rows)
-        for timer in self.rows.tables[TIMERS].values():
-            self.timers.arm(timer["id"], timer["due_at"])
+        self._load(await self.node.reader.run(_load_state))
 
     async def ensure_loaded(self, execution_id: str) -> None:
         """Bring a finished execution tree back into memory (a rerun reopens it)."""
@@ -335,6 +502,10 @@ class EngineRunner:
         wf_ex = await self.node.read(queries.get_row, WF, task["workflow_execution_id"])
         await self.ensure_loaded(wf_ex.get("root_execution_id") or wf_ex["id"])
         return await self.handle(RerunTask(task_id, reset, env))
+
+
+def _without(mapping: Mapping[str, Any] | None, key: str) -> dict[str, Any]:
+    return {k: v for k, v in (mapping or {}).items() if k != key}
 
 
 def row_after(commands: list[dict[str, Any]], table: str, row_id: str) -> dict[str, Any]:
@@ -358,8 +529,12 @@ def _load_state(conn, catalog) -> dict[str, list[dict[str, Any]]]:
 
 
 def _load_tree(conn, catalog, root_id: str) -> dict[str, list[dict[str, Any]]]:
-    root = queries.get_row(conn, catalog, WF, root_id)
-    return _trees(conn, catalog, [root] if root else [])
+    return _load_trees(conn, catalog, [root_id])
+
+
+def _load_trees(conn, catalog, root_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    roots = [queries.get_row(conn, catalog, WF, root_id) for root_id in root_ids]
+    return _trees(conn, catalog, [r for r in roots if r])
 
 
 def _trees(conn, catalog, roots: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:

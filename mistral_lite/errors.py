@@ -1,4 +1,4 @@
-"""Domain errors, each mapped to one HTTP status by the API's middleware."""
+"""Domain errors, each mapped to one HTTP status by the API's middleware, and the error that stops a start."""
 
 from __future__ import annotations
 
@@ -28,3 +28,13 @@ class Conflict(MistralLiteError):
 
     status = 409
 
+
+class Unavailable(MistralLiteError):
+    """The node cannot record the change right now (storage failing, node stopping); nothing was kept."""
+
+    status = 503
+
+
+class StartRefused(Exception):
+    """The node will not start (data directory in use, unusable or corrupt database):
+    the one line the operator reads, saying what to do."""

@@ -16,7 +16,7 @@ from mistral_lite.config import Config
 from mistral_lite.engine import states
 from mistral_lite.engine_runner import EngineRunner
 from mistral_lite.errors import InvalidInput, MistralLiteError
-from mistral_lite.executor import Executor
+from mistral_lite.executor import ActionLimits, Executor
 from mistral_lite.expr import configure_limits
 from mistral_lite.lang.errors import DslError
 from mistral_lite.log.entry import Entry
@@ -40,6 +40,10 @@ class Progress:
         for command in entry.commands:
             table, values = command["table"], command.get("row") or command.get("set") or {}
             row_id = command.get("id") or values.get("id")
+            if table == "action_executions" and command["op"] == "insert" and values.get("is_sync") is False:
+                task = self.names.get(values.get("task_execution_id"), values.get("task_execution_id"))
+                print(f"  waiting   {task}: {values['name']} is asynchronous; its result must be sent over the "
+                      "REST API, which `mistral-lite run` does not serve (Ctrl-C to stop)", file=self.out)
             if table == "task_executions":
                 if "name" in values:
                     self.names[row_id] = values["name"]
@@ -57,7 +61,7 @@ async def run_file(text: str, workflow: str | None, wf_input: dict[str, Any], ou
         config = Config(data_dir=data_dir, log_level="warning")
         configure_limits(timeout=config.expression_timeout, max_size=config.expression_max_size)
         node = Node.open(config)
-        executor = Executor()
+        executor = Executor(limits=ActionLimits.of(node.config))
         runner = EngineRunner(node, executor)
         progress = Progress(err)
         node.log.add_listener(progress)
@@ -85,6 +89,9 @@ async def run_file(text: str, workflow: str | None, wf_input: dict[str, Any], ou
         except asyncio.TimeoutError:
             print(f"mistral-lite: the workflow did not finish within {timeout} s", file=err)
             return 3
+        except asyncio.CancelledError:  # Ctrl-C: asyncio.run cancels us, then raises KeyboardInterrupt
+            print(f"mistral-lite: interrupted; execution {progress.root} did not finish", file=err)
+            raise
         finally:
             await runner.stop()
             await executor.close()
@@ -107,4 +114,7 @@ def main(path: str, workflow: str | None, input_json: str | None, timeout: float
     if not isinstance(wf_input, dict):
         print("mistral-lite: --input must be a JSON object", file=sys.stderr)
         return 2
-    return asyncio.run(run_file(text, workflow, wf_input, sys.stdout, sys.stderr, timeout, action_text))
+    try:
+        return asyncio.run(run_file(text, workflow, wf_input, sys.stdout, sys.stderr, timeout, action_text))
+    except KeyboardInterrupt:
+        return 130

@@ -19,6 +19,7 @@ from mistral_lite.log.local import LocalLog
 from mistral_lite.store.apply import ApplyResult
 from mistral_lite.store.commands import Command
 from mistral_lite.store.database import Store
+from mistral_lite.store.dir_lock import DataDirLock
 from mistral_lite.store.reader import Reader
 from mistral_lite.timestamps import to_stored, utcnow
 
@@ -35,12 +36,20 @@ class Node:
     log: LocalLog
     clock: Callable[[], datetime] = utcnow
     id_factory: Callable[[], str] = new_id
+    dir_lock: DataDirLock | None = None
 
     @classmethod
     def open(cls, config: Config) -> "Node":
-        store = Store(config.database_path)
+        """Lock the data directory, then open the database: a second process on the
+        same directory is refused before it reads or writes anything."""
+        dir_lock = DataDirLock.acquire(config.database_path.parent)
+        try:
+            store = Store(config.database_path, config.integrity_check)
+        except BaseException:
+            dir_lock.release()
+            raise
         reader = Reader(config.database_path, store.catalog)
-        node = cls(config, store, reader, LocalLog(store))
+        node = cls(config, store, reader, LocalLog(store), dir_lock=dir_lock)
         if config.log_level.lower() in ("debug", "info"):
             node.log.add_listener(_log_state_changes)
         return node
@@ -74,6 +83,8 @@ class Node:
         await self.log.close()
         self.reader.close()
         self.store.close()
+        if self.dir_lock is not None:
+            self.dir_lock.release()
 
 
 def _log_state_changes(index: int, entry: Entry, result: ApplyResult) -> None:

@@ -11,7 +11,7 @@ from mistral_lite import logs
 from mistral_lite.api.app import make_app
 from mistral_lite.config import Config
 from mistral_lite.engine_runner import EngineRunner
-from mistral_lite.executor import Executor
+from mistral_lite.executor import ActionLimits, Executor
 from mistral_lite.expr import configure_limits
 from mistral_lite.node import Node
 from mistral_lite.scheduler.cron import CronScheduler
@@ -33,7 +33,7 @@ class RunningServer:
     async def start(self) -> None:
         configure_limits(timeout=self.config.expression_timeout, max_size=self.config.expression_max_size)
         self.node = Node.open(self.config)
-        self._executor = self._executor or Executor()
+        self._executor = self._executor or Executor(limits=ActionLimits.of(self.config))
         base = f"http://{self.config.host}:{self.config.port}/v2"
         self.engine = EngineRunner(self.node, self._executor, callback_base=base)
         await self.engine.start()
@@ -51,7 +51,11 @@ class RunningServer:
             applied_index=self.node.log.applied_index,
         )
 
-    async def stop(self) -> None:
+    async def stop(self, abort: asyncio.Event | None = None) -> None:
+        """Stop taking requests and firing triggers, let running actions finish (up to drain-timeout, or
+        until `abort` is set), record their results, then close everything."""
+        if self.node is None:  # start() was refused before opening anything: nothing to undo or log
+            return
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -59,6 +63,7 @@ class RunningServer:
             await self.cron.stop()
             self.cron = None
         if self.engine is not None:
+            await self.engine.drain(self.config.drain_timeout, abort)
             await self.engine.stop()
             self.engine = None
         if self._executor is not None:
@@ -71,14 +76,22 @@ class RunningServer:
 
 
 async def serve(config: Config) -> None:
-    stop = asyncio.Event()
+    """Serve until SIGINT or SIGTERM; a second one during the drain stops at once."""
+    stop, abort = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        if stop.is_set():
+            log.warning("second stop signal: not waiting for running actions", node_id=config.node_id)
+            abort.set()
+        stop.set()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     server = RunningServer(config)
     try:
         await server.start()
         await stop.wait()
-        log.info("shutting down", node_id=config.node_id)
+        log.info("shutting down", node_id=config.node_id, drain_timeout_s=config.drain_timeout)
     finally:
-        await server.stop()
+        await server.stop(abort)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
-from mistral_lite.api import listing
+from mistral_lite.api import fields, listing
 from mistral_lite.api.context import node_of, runner_of
-from mistral_lite.api.params import as_json_text, check_known, flag, json_body, json_object
+from mistral_lite.api.fields import BOOL, ID, JSON, NAME, OBJECT, SHORT, TEXT
+from mistral_lite.api.params import as_json_text, check_known, flag
 from mistral_lite.engine import states
 from mistral_lite.errors import InvalidInput, NotFound
+from mistral_lite.executor.runner import result_too_large_message
+from mistral_lite.json_size import size_over
 from mistral_lite.store import queries
 from mistral_lite.store.queries import Filter
 from mistral_lite.timestamps import to_api
@@ -25,8 +27,15 @@ FIELDS = (
 COLUMNS = ("id", "name", "description", "workflow_name", "workflow_namespace", "task_execution_id", "state",
            "state_info", "tags", "project_id", "accepted", "created_at", "updated_at")
 COLLECTION = listing.Collection(key="action_executions", fields=FIELDS, columns={c: c for c in COLUMNS})
+# Columns a list row never shows; `output` only with include_output.
+UNLISTED = ("spec", "runtime_context")
 PUT_STATES = (states.SUCCESS, states.ERROR, states.CANCELLED, states.PAUSED, states.RUNNING)
-RUN_FIELDS = ("name", "input", "params", "workflow_namespace", "description", "id")
+RUN_BODY: fields.Schema = {
+    "name": NAME, "input": OBJECT, "params": OBJECT, "workflow_namespace": NAME, "description": SHORT, "id": ID,
+}
+RUN_PARAMS: fields.Schema = {"save_result": BOOL, "run_sync": BOOL, "target": NAME,
+                             "timeout": fields.SECONDS}
+UPDATE_BODY: fields.Schema = {"id": ID, "state": NAME, "output": JSON, "state_info": TEXT}
 
 
 def resource(row: dict[str, Any], *, output: bool = True) -> dict[str, Any]:
@@ -60,10 +69,14 @@ async def _row(request: web.Request, action_id: str) -> dict[str, Any]:
     return row
 
 
+def unlisted(include_output: bool) -> tuple[str, ...]:
+    return UNLISTED if include_output else (*UNLISTED, "output")
+
+
 async def list_action_executions(request: web.Request) -> web.Response:
     include_output = flag(request, "include_output")
     return await listing.list_table(request, COLLECTION, TABLE, lambda r: resource(r, output=include_output),
-                                    "ActionExecution", extra=("include_output",))
+                                    "ActionExecution", extra=("include_output",), omit=unlisted(include_output))
 
 
 async def list_task_action_executions(request: web.Request) -> web.Response:
@@ -73,7 +86,8 @@ async def list_task_action_executions(request: web.Request) -> web.Response:
     include_output = flag(request, "include_output")
     return await listing.list_table(request, COLLECTION, TABLE, lambda r: resource(r, output=include_output),
                                     "ActionExecution", extra=("include_output",),
-                                    filters=[Filter("task_execution_id", "eq", task_id)])
+                                    filters=[Filter("task_execution_id", "eq", task_id)],
+                                    omit=unlisted(include_output))
 
 
 async def get_action_execution(request: web.Request) -> web.Response:
@@ -82,12 +96,15 @@ async def get_action_execution(request: web.Request) -> web.Response:
     return web.json_response(listing.select_fields(resource(row), listing.parse_fields(request, COLLECTION)))
 
 
-def _result(state: str, raw: Any) -> Any:
-    """The output of a PUT: an object or a JSON string of one for SUCCESS; the error for ERROR."""
+def _result(state: str, raw: Any, max_depth: int) -> Any:
+    """The output of a PUT: an object or a JSON string of one for SUCCESS; the error for ERROR.
+
+    A string that is not storable JSON (plain text, "NaN", too deep) stays the text it is.
+    """
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
-        except ValueError:
+            raw = fields.parse_json(raw, "output", max_depth, start_depth=1)
+        except InvalidInput:
             pass
     if state == states.ERROR and raw in (None, "", {}):
         return "Unknown error"
@@ -97,27 +114,39 @@ def _result(state: str, raw: Any) -> Any:
 async def update_action_execution(request: web.Request) -> web.Response:
     check_known(request, ())
     action_id = request.match_info["id"]
-    body = await json_body(request, ("id", "state", "output", "state_info"))
+    body = await fields.read_body(request, UPDATE_BODY)
     state = body.get("state")
     if state not in PUT_STATES:
         raise InvalidInput(f"Error. Expected one of {list(PUT_STATES)}, got state={state!r}")
     row = await _row(request, action_id)
-    await runner_of(request).set_action_result(row, state, _result(state, body.get("output")))
+    depth = node_of(request).config.max_nesting_depth
+    state, result = _bounded(request, row, state, _result(state, body.get("output"), depth))
+    await runner_of(request).set_action_result(row, state, result)
     return web.json_response(resource(await _row(request, action_id)))
+
+
+def _bounded(request: web.Request, row: dict[str, Any], state: str, result: Any) -> tuple[str, Any]:
+    """A reported result too big to keep fails the action, as one returned by the executor does."""
+    limit = node_of(request).config.max_action_result_size
+    size = size_over(result, limit) if limit and state in (states.SUCCESS, states.ERROR) else None
+    if size is None:
+        return state, result
+    return states.ERROR, result_too_large_message(row["name"], size, limit, row["id"])
 
 
 async def run_action(request: web.Request) -> web.Response:
     check_known(request, ())
-    body = await json_body(request, RUN_FIELDS)
+    body = await fields.read_body(request, RUN_BODY)
     if not body.get("name"):
         raise InvalidInput("Please provide at least action name to run action.")
-    params = json_object(body.get("params"), "params") or {}
-    unknown = sorted(set(params) - {"save_result", "run_sync", "target", "timeout"})
+    params = body.get("params") or {}
+    unknown = sorted(set(params) - set(RUN_PARAMS))
     if unknown:
         raise InvalidInput(f"Unknown action execution params: {', '.join(unknown)}")
+    fields.check_part(params, RUN_PARAMS, "params")
     row = await runner_of(request).run_action_directly(
         name=body["name"],
-        params=json_object(body.get("input"), "input") or {},
+        params=body.get("input") or {},
         namespace=body.get("workflow_namespace") or "",
         description=body.get("description") or "",
         save_result=bool(params.get("save_result")),

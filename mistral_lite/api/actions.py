@@ -9,6 +9,7 @@ from aiohttp import web
 from mistral_lite.actions.system import SystemAction
 from mistral_lite.api import listing
 from mistral_lite.api.context import node_of, runner_of
+from mistral_lite.api.fields import query_text
 from mistral_lite.api.params import check_known, text_body
 from mistral_lite.api.validation import validate_handler
 from mistral_lite.errors import NotFound
@@ -62,7 +63,7 @@ async def list_actions(request: web.Request) -> web.Response:
 
 def _namespace(request: web.Request) -> str:
     # The client asks GET /v2/actions/NAME/NAMESPACE, with an empty namespace as a trailing slash.
-    return request.match_info.get("namespace") or request.query.get("namespace", "")
+    return request.match_info.get("namespace") or query_text(request, "namespace")
 
 
 async def get_action(request: web.Request) -> web.Response:
@@ -75,8 +76,8 @@ async def get_action(request: web.Request) -> web.Response:
 async def create_actions(request: web.Request) -> web.Response:
     check_known(request, WRITE_PARAMS)
     rows = await registry.create(
-        node_of(request), await text_body(request), request.query.get("namespace", ""),
-        request.query.get("scope", "private"),
+        node_of(request), await text_body(request), query_text(request, "namespace"),
+        query_text(request, "scope", "private"),
     )
     return web.json_response({"actions": [resource(r) for r in rows]}, status=201)
 
@@ -84,8 +85,8 @@ async def create_actions(request: web.Request) -> web.Response:
 async def update_actions(request: web.Request) -> web.Response:
     check_known(request, WRITE_PARAMS)
     rows = await registry.update(
-        node_of(request), await text_body(request), request.query.get("namespace", ""),
-        request.query.get("scope", "private"), identifier=request.match_info.get("identifier"),
+        node_of(request), await text_body(request), query_text(request, "namespace"),
+        query_text(request, "scope", "private"), identifier=request.match_info.get("identifier"),
     )
     return web.json_response({"actions": [resource(r) for r in rows]})
 

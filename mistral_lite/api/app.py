@@ -17,7 +17,7 @@ from mistral_lite.api import (
     workbooks,
     workflows,
 )
-from mistral_lite.api.context import NODE, RUNNER
+from mistral_lite.api.context import CREATING, NODE, RUNNER
 from mistral_lite.node import Node
 
 
@@ -30,6 +30,7 @@ def make_app(node: Node, runner: object) -> web.Application:
     )
     app[NODE] = node
     app[RUNNER] = runner
+    app[CREATING] = {}
     for module in (root, workflows, workbooks, actions, environments, executions, reports, tasks,
                    action_executions, cron_triggers):
         app.add_routes(module.routes())

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 NODE = web.AppKey("node", Node)
 RUNNER = web.AppKey("runner", object)
+# Client-chosen execution ids being created now: the lock their creates take turns on, and how many wait.
+CREATING = web.AppKey("creating", dict)
 
 
 def node_of(request: web.Request) -> Node:

@@ -6,9 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
-from mistral_lite.api import listing
+from mistral_lite.api import fields, listing
 from mistral_lite.api.context import node_of
-from mistral_lite.api.params import as_json_text, check_known, json_body, json_object
+from mistral_lite.api.fields import ID, NAME, OBJECT
+from mistral_lite.api.params import as_json_text, check_known
 from mistral_lite.registry import cron_triggers as registry
 from mistral_lite.timestamps import to_api
 
@@ -19,7 +20,14 @@ FIELDS = (
 COLUMNS = ("id", "name", "workflow_name", "workflow_id", "project_id", "scope", "pattern", "remaining_executions",
            "first_execution_time", "next_execution_time", "created_at", "updated_at")
 COLLECTION = listing.Collection(key="cron_triggers", fields=FIELDS, columns={c: c for c in COLUMNS})
-BODY = FIELDS + ("workflow_namespace",)
+# Clients send back what they read, so the read-only attributes are accepted (and ignored).
+BODY: fields.Schema = {
+    "id": ID, "name": fields.Field("text", max_length=200, plain=True), "workflow_name": NAME, "workflow_id": NAME,
+    "workflow_input": OBJECT, "workflow_params": OBJECT, "project_id": NAME, "scope": NAME,
+    "pattern": fields.Field("text", max_length=100, plain=True), "remaining_executions": fields.COUNT,
+    "first_execution_time": NAME, "next_execution_time": NAME, "created_at": NAME, "updated_at": NAME,
+    "workflow_namespace": NAME,
+}
 
 
 def resource(row: dict[str, Any]) -> dict[str, Any]:
@@ -53,9 +61,10 @@ async def get_trigger(request: web.Request) -> web.Response:
 
 async def create_trigger(request: web.Request) -> web.Response:
     check_known(request, ())
-    body = await json_body(request, BODY)
-    body["workflow_input"] = json_object(body.get("workflow_input"), "workflow_input") or {}
-    body["workflow_params"] = json_object(body.get("workflow_params"), "workflow_params") or {}
+    body = await fields.read_body(request, BODY)
+    body["workflow_input"] = body.get("workflow_input") or {}
+    body["workflow_params"] = body.get("workflow_params") or {}
+    fields.check_workflow_params(body["workflow_params"], "workflow_params")
     row = await registry.create(node_of(request), body)
     return web.json_response(resource(row), status=201)
 

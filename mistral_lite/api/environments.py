@@ -6,9 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
-from mistral_lite.api import listing
+from mistral_lite.api import fields, listing
 from mistral_lite.api.context import node_of
-from mistral_lite.api.params import as_json_text, check_known, json_body, json_object
+from mistral_lite.api.fields import ID, NAME, OBJECT, TEXT
+from mistral_lite.api.params import as_json_text, check_known
 from mistral_lite.registry import environments as registry
 from mistral_lite.timestamps import to_api
 
@@ -17,7 +18,11 @@ COLLECTION = listing.Collection(
     key="environments", fields=FIELDS,
     columns={c: c for c in ("id", "name", "description", "scope", "project_id", "created_at", "updated_at")},
 )
-BODY = ("id", "name", "description", "variables", "scope", "project_id", "created_at", "updated_at")
+# Clients send back what they read, so the read-only attributes are accepted (and ignored).
+BODY: fields.Schema = {
+    "id": ID, "name": fields.Field("text", max_length=200, plain=True), "description": TEXT, "variables": OBJECT,
+    "scope": NAME, "project_id": NAME, "created_at": NAME, "updated_at": NAME,
+}
 
 
 def resource(row: dict[str, Any]) -> dict[str, Any]:
@@ -45,18 +50,18 @@ async def get_environment(request: web.Request) -> web.Response:
 
 async def create_environment(request: web.Request) -> web.Response:
     check_known(request, ())
-    body = await json_body(request, BODY)
-    row = await registry.create(node_of(request), body.get("name"), json_object(body.get("variables"), "variables"),
+    body = await fields.read_body(request, BODY)
+    row = await registry.create(node_of(request), body.get("name"), body.get("variables"),
                                 body.get("description"), body.get("scope") or "private")
     return web.json_response(resource(row), status=201)
 
 
 async def update_environment(request: web.Request) -> web.Response:
     check_known(request, ())
-    body = await json_body(request, BODY)
+    body = await fields.read_body(request, BODY)
     changes: dict[str, Any] = {}
     if "variables" in body:
-        changes["variables"] = json_object(body["variables"], "variables") or {}
+        changes["variables"] = body["variables"] or {}
     for key in ("description", "scope"):
         if key in body:
             changes[key] = body[key]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 from aiohttp import web
 
-from mistral_lite.api import listing
-from mistral_lite.api.context import node_of, runner_of
-from mistral_lite.api.params import as_json_text, check_known, flag, json_body, json_object
+from mistral_lite.api import fields, listing
+from mistral_lite.api.context import CREATING, node_of, runner_of
+from mistral_lite.api.fields import ID, NAME, OBJECT, SHORT, TEXT
+from mistral_lite.api.params import as_json_text, check_known, flag
 from mistral_lite.engine import states
 from mistral_lite.engine.events import PauseWorkflow, ResumeWorkflow, StopWorkflow
 from mistral_lite.errors import Conflict, InvalidInput, NotFound
@@ -26,9 +29,13 @@ FIELDS = (
 COLUMNS = ("id", "workflow_id", "workflow_name", "workflow_namespace", "description", "tags", "task_execution_id",
            "root_execution_id", "state", "state_info", "created_at", "updated_at", "project_id")
 COLLECTION = listing.Collection(key="executions", fields=FIELDS, columns={c: c for c in COLUMNS})
-CREATE_FIELDS = ("workflow_name", "workflow_id", "workflow_namespace", "input", "params", "description", "id",
-                 "source_execution_id")
-UPDATE_FIELDS = ("id", "state", "state_info", "description", "params")
+# Columns a list row never shows; `output` only with include_output.
+UNLISTED = ("spec", "context", "runtime_context", "published_global")
+CREATE_BODY: fields.Schema = {
+    "workflow_name": NAME, "workflow_id": NAME, "workflow_namespace": NAME, "input": OBJECT, "params": OBJECT,
+    "description": SHORT, "id": ID, "source_execution_id": ID,
+}
+UPDATE_BODY: fields.Schema = {"id": ID, "state": NAME, "state_info": TEXT, "description": SHORT, "params": OBJECT}
 STATES_ON_UPDATE = (states.PAUSED, states.RUNNING, states.SUCCESS, states.ERROR, states.CANCELLED)
 
 
@@ -66,7 +73,31 @@ async def get_row(request: web.Request, execution_id: str) -> dict[str, Any]:
 
 async def create_execution(request: web.Request) -> web.Response:
     check_known(request, ())
-    body = await json_body(request, CREATE_FIELDS)
+    body = await fields.read_body(request, CREATE_BODY)
+    fields.check_workflow_params(body.get("params"), "params")
+    if not body.get("id"):
+        return await _create(request, body)
+    async with _one_at_a_time(request, body["id"]):
+        return await _create(request, body)
+
+
+@asynccontextmanager
+async def _one_at_a_time(request: web.Request, execution_id: str) -> AsyncIterator[None]:
+    """Creates with one client-chosen id take turns: the later ones find the first's
+    execution and return it, instead of racing it to the database."""
+    creating = request.app[CREATING]
+    turn = creating.setdefault(execution_id, {"lock": asyncio.Lock(), "waiting": 0})
+    turn["waiting"] += 1
+    try:
+        async with turn["lock"]:
+            yield
+    finally:
+        turn["waiting"] -= 1
+        if not turn["waiting"]:
+            del creating[execution_id]
+
+
+async def _create(request: web.Request, body: dict[str, Any]) -> web.Response:
     node = node_of(request)
     if body.get("id"):
         existing = await node.read(queries.get_row, "workflow_executions", body["id"])
@@ -84,8 +115,8 @@ async def create_execution(request: web.Request) -> web.Response:
     row = await runner_of(request).start_workflow(
         body.get("id") or node.new_id(),
         definition["id"],
-        json_object(body.get("input"), "input") or {},
-        json_object(body.get("params"), "params") or {},
+        body.get("input") or {},
+        body.get("params") or {},
         body.get("description") or "",
     )
     return web.json_response(resource(row), status=201)
@@ -117,6 +148,7 @@ async def list_executions(request: web.Request) -> web.Response:
         "WorkflowExecution",
         extra=("include_output", "nulls"),
         filters=[Filter(n, "null") for n in nulls],
+        omit=UNLISTED if include_output else (*UNLISTED, "output"),
     )
 
 
@@ -130,10 +162,10 @@ async def get_execution(request: web.Request) -> web.Response:
 async def update_execution(request: web.Request) -> web.Response:
     check_known(request, ())
     execution_id = request.match_info["id"]
-    body = await json_body(request, UPDATE_FIELDS)
+    body = await fields.read_body(request, UPDATE_BODY)
+    params = body.get("params") or {}
+    env = fields.OBJECT.check("params.env", params.get("env"), node_of(request).config.max_nesting_depth)
     row = await get_row(request, execution_id)
-    params = json_object(body.get("params"), "params") or {}
-    env = params.get("env")
     state = body.get("state")
     if state is None and "description" not in body and env is None:
         raise InvalidInput("Nothing to update: give state, description or params.env")

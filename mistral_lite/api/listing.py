@@ -117,17 +117,19 @@ async def list_table(
     model: str,
     extra: Iterable[str] = (),
     filters: Iterable[Filter] = (),
+    omit: Iterable[str] = (),
 ) -> web.Response:
-    """The whole GET of a collection stored in one table: parse, page, shape, respond."""
+    """The whole GET of a collection stored in one table: parse, page, shape, respond.
+
+    omit: columns `resource` does not use, left unread."""
     node = node_of(request)
     req = parse(request, collection, node.config.default_limit, extra)
-    if filters:
-        req = ListRequest(replace(req.query, filters=req.query.filters + tuple(filters)), req.fields)
+    req = ListRequest(replace(req.query, filters=req.query.filters + tuple(filters), omit=tuple(omit)), req.fields)
     try:
-        rows = await node.read(queries.list_page, table, req.query)
+        page = await node.read(queries.read_page, table, req.query, node.config.max_list_response_size or None)
     except MarkerNotFound as e:
         raise NotFound(f"{model} not found [marker={e.args[0]}]") from None
-    return web.json_response(response(request, collection, req, [resource(r) for r in rows]))
+    return web.json_response(response(request, collection, req, [resource(r) for r in page.rows], more=page.cut))
 
 
 def select_fields(item: dict[str, Any], fields: tuple[str, ...] | None) -> dict[str, Any]:
@@ -136,10 +138,12 @@ def select_fields(item: dict[str, Any], fields: tuple[str, ...] | None) -> dict[
     return {f: item.get(f) for f in fields}
 
 
-def response(request: web.Request, collection: Collection, listing: ListRequest, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """`{"<key>": [...], "next": url}`; `next` only when the page is full."""
+def response(request: web.Request, collection: Collection, listing: ListRequest, items: list[dict[str, Any]],
+             more: bool = False) -> dict[str, Any]:
+    """`{"<key>": [...], "next": url}`; `next` only when the page is full, or was cut at its size (`more`)."""
     body: dict[str, Any] = {collection.key: [select_fields(i, listing.fields) for i in items]}
-    if listing.query.limit is not None and len(items) == listing.query.limit and items:
+    full = listing.query.limit is not None and len(items) == listing.query.limit
+    if (full or more) and items:
         params = {k: v for k, v in request.query.items() if k not in ("marker", "limit")}
         params.update({"limit": str(listing.query.limit), "marker": items[-1]["id"]})
         body["next"] = f"{request.url.origin()}{request.path}?{urlencode(params)}"

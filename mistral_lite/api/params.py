@@ -1,4 +1,4 @@
-"""Reading requests: query parameters, text and JSON bodies, each checked with a clear error."""
+"""Reading requests: query parameters and text bodies, each checked with a clear error (JSON bodies: fields.py)."""
 
 from __future__ import annotations
 
@@ -42,37 +42,6 @@ async def text_body(request: web.Request) -> str:
     if not text.strip():
         raise InvalidInput("The request body is empty; send the definition as YAML text")
     return text
-
-
-async def json_body(request: web.Request, allowed: Iterable[str]) -> dict[str, Any]:
-    """A JSON object body whose keys are all among `allowed`."""
-    raw = await request.read()
-    try:
-        body = json.loads(raw or b"{}")
-    except ValueError as e:
-        raise InvalidInput(f"The request body is not valid JSON: {e}") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("The request body must be a JSON object")
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise InvalidInput(f"Unknown attribute(s) in the request body: {', '.join(unknown)}")
-    return body
-
-
-def json_object(value: Any, field: str, *, allow_none: bool = True) -> dict[str, Any] | None:
-    """A field that Mistral accepts as an object or as a string holding JSON."""
-    if value is None or value == "":
-        if allow_none:
-            return None
-        raise InvalidInput(f"{field} is required")
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError as e:
-            raise InvalidInput(f"{field} is not valid JSON: {e}") from None
-    if not isinstance(value, dict):
-        raise InvalidInput(f"JsonType field value must be a dictionary [actual={value!r}] ({field})")
-    return value
 
 
 def as_json_text(value: Any) -> str | None:

@@ -27,13 +27,24 @@ def _depth(request: web.Request) -> int:
         raise InvalidInput(f"max_depth must be an integer, got '{raw}'") from None
 
 
+# What a report never shows, left unread: a tree's inputs and results can be large.
+REPORT_OMITS = {
+    TASKS: ("spec", "in_context", "published"),
+    ACTIONS: ("spec", "input", "output", "params"),
+    WF: ("spec", "input", "output", "params", "context"),
+}
+# A sub-execution tree shows executions as GET /v2/executions does.
+TREE_OMITS = {TASKS: REPORT_OMITS[TASKS], WF: ("spec", "context", "runtime_context", "published_global")}
+
+
 def _times(row: dict[str, Any]) -> dict[str, Any]:
     return {"created_at": to_api(row["created_at"]), "updated_at": to_api(row.get("updated_at"))}
 
 
 def _workflow_entry(conn, catalog, wf: dict[str, Any], errors_only: bool, depth: int, stats: dict[str, int]) -> dict:
     tasks = []
-    for task in queries.find_rows(conn, catalog, TASKS, {"workflow_execution_id": wf["id"]}):
+    for task in queries.find_rows(conn, catalog, TASKS, {"workflow_execution_id": wf["id"]},
+                                  omit=REPORT_OMITS[TASKS]):
         stats["total"] += 1
         for key, state in COUNTED.items():
             stats[key] += task["state"] == state
@@ -47,9 +58,10 @@ def _workflow_entry(conn, catalog, wf: dict[str, Any], errors_only: bool, depth:
         entry["action_executions"] = [
             {"id": a["id"], "name": a["name"], "state": a["state"], "state_info": a.get("state_info"),
              "accepted": bool(a.get("accepted")), "last_heartbeat": None, **_times(a)}
-            for a in queries.find_rows(conn, catalog, ACTIONS, {"task_execution_id": task["id"]})
+            for a in queries.find_rows(conn, catalog, ACTIONS, {"task_execution_id": task["id"]},
+                                       omit=REPORT_OMITS[ACTIONS])
         ]
-        children = queries.find_rows(conn, catalog, WF, {"task_execution_id": task["id"]})
+        children = queries.find_rows(conn, catalog, WF, {"task_execution_id": task["id"]}, omit=REPORT_OMITS[WF])
         entry["workflow_executions"] = [
             _workflow_entry(conn, catalog, child, errors_only, depth - 1, stats) for child in children
         ] if depth != 0 else []
@@ -91,10 +103,11 @@ def _sub_executions(conn, catalog, execution_id: str, errors_only: bool, max_dep
         found.append(wf)
         if depth == 0:
             return
-        for task in queries.find_rows(conn, catalog, TASKS, {"workflow_execution_id": wf["id"]}):
+        for task in queries.find_rows(conn, catalog, TASKS, {"workflow_execution_id": wf["id"]},
+                                      omit=TREE_OMITS[TASKS]):
             if errors_only and task["state"] != states.ERROR:
                 continue
-            for child in queries.find_rows(conn, catalog, WF, {"task_execution_id": task["id"]}):
+            for child in queries.find_rows(conn, catalog, WF, {"task_execution_id": task["id"]}, omit=TREE_OMITS[WF]):
                 walk(child, depth - 1)
 
     walk(root, max_depth)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from mistral_lite.api.context import node_of
@@ -30,11 +32,22 @@ def _database_ok(conn, catalog) -> bool:
     return queries.count_rows(conn, catalog, "workflow_definitions") >= 0
 
 
+async def _write_path(node) -> str | None:
+    """Why writes fail, or None. After a storage fault, one empty commit (skipped while
+    a write is in flight) tells whether writes work again; otherwise only stat calls."""
+    if node.store.write_error is not None:
+        await asyncio.to_thread(node.store.probe_write)
+    return node.store.write_problem()
+
+
 async def health(request: web.Request) -> web.Response:
     node = node_of(request)
     try:
         # No read barrier: health must answer even while a write is slow.
         database = "ok" if await node.reader.run(_database_ok) else "error"
+        problem = await _write_path(node) if database == "ok" else None
+        if problem:
+            database = f"error: writes fail: {problem}"
     except Exception as e:  # health must answer even when the database does not
         database = f"error: {e}"
     body = {

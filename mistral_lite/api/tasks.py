@@ -6,9 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
-from mistral_lite.api import listing
+from mistral_lite.api import fields, listing
 from mistral_lite.api.context import node_of, runner_of
-from mistral_lite.api.params import as_json_text, check_known, json_body, json_object
+from mistral_lite.api.fields import BOOL, ID, NAME, OBJECT
+from mistral_lite.api.params import as_json_text, check_known
 from mistral_lite.engine.results import task_result
 from mistral_lite.engine.rows import ACTIONS, TASKS, WF, Rows
 from mistral_lite.errors import InvalidInput, NotFound
@@ -25,6 +26,9 @@ COLUMNS = ("id", "name", "type", "workflow_name", "workflow_namespace", "workflo
            "tags", "state", "state_info", "project_id", "processed", "created_at", "updated_at", "started_at",
            "finished_at")
 COLLECTION = listing.Collection(key="tasks", fields=FIELDS, columns={c: c for c in COLUMNS})
+# Columns a list row never shows (in_context holds everything published before the task).
+UNLISTED = ("spec", "in_context")
+UPDATE_BODY: fields.Schema = {"id": ID, "state": NAME, "reset": BOOL, "env": OBJECT, "name": NAME, "workflow_name": NAME}
 
 
 def resource(row: dict[str, Any], result: Any = None, with_result: bool = False) -> dict[str, Any]:
@@ -77,7 +81,7 @@ async def get_task(request: web.Request) -> web.Response:
 
 
 async def list_tasks(request: web.Request) -> web.Response:
-    return await listing.list_table(request, COLLECTION, TASKS, resource, "Task execution")
+    return await listing.list_table(request, COLLECTION, TASKS, resource, "Task execution", omit=UNLISTED)
 
 
 async def list_execution_tasks(request: web.Request) -> web.Response:
@@ -85,13 +89,13 @@ async def list_execution_tasks(request: web.Request) -> web.Response:
     if await node_of(request).read(queries.get_row, WF, execution_id) is None:
         raise NotFound(f"WorkflowExecution not found [id={execution_id}]")
     return await listing.list_table(request, COLLECTION, TASKS, resource, "Task execution",
-                                    filters=[Filter("workflow_execution_id", "eq", execution_id)])
+                                    filters=[Filter("workflow_execution_id", "eq", execution_id)], omit=UNLISTED)
 
 
 async def update_task(request: web.Request) -> web.Response:
     """PUT /v2/tasks/{id}: rerun a failed task (`reset` false keeps a with-items task's successful items)."""
     check_known(request, ())
-    body = await json_body(request, ("id", "state", "reset", "env", "name", "workflow_name"))
+    body = await fields.read_body(request, UPDATE_BODY)
     task_id = request.match_info["id"]
     state = body.get("state")
     if state == "SKIPPED":
@@ -107,7 +111,7 @@ async def update_task(request: web.Request) -> web.Response:
     for key in ("name", "workflow_name"):
         if body.get(key) and body[key] != row.get(key):
             raise InvalidInput(f"Task {key} does not match: {body[key]!r} != {row.get(key)!r}")
-    await runner_of(request).rerun(task_id, bool(body["reset"]), json_object(body.get("env"), "env"))
+    await runner_of(request).rerun(task_id, body["reset"], body.get("env"))
     row, result = await node_of(request).read(_with_result, task_id)
     return web.json_response(resource(row, result, with_result=True))
 

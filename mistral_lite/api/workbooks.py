@@ -8,6 +8,7 @@ from aiohttp import web
 
 from mistral_lite.api import listing
 from mistral_lite.api.context import node_of
+from mistral_lite.api.fields import query_text
 from mistral_lite.api.params import check_known, text_body
 from mistral_lite.api.validation import validate_handler
 from mistral_lite.lang.documents import parse_workbook
@@ -39,15 +40,15 @@ async def list_workbooks(request: web.Request) -> web.Response:
 
 async def get_workbook(request: web.Request) -> web.Response:
     check_known(request, ("namespace", "fields"))
-    row = await registry.get(node_of(request), request.match_info["name"], request.query.get("namespace", ""))
+    row = await registry.get(node_of(request), request.match_info["name"], query_text(request, "namespace"))
     return web.json_response(listing.select_fields(resource(row), listing.parse_fields(request, COLLECTION)))
 
 
 async def create_workbook(request: web.Request) -> web.Response:
     check_known(request, WRITE_PARAMS)
     row = await registry.create(
-        node_of(request), await text_body(request), request.query.get("namespace", ""),
-        request.query.get("scope", "private"),
+        node_of(request), await text_body(request), query_text(request, "namespace"),
+        query_text(request, "scope", "private"),
     )
     return web.json_response(resource(row), status=201)
 
@@ -55,15 +56,15 @@ async def create_workbook(request: web.Request) -> web.Response:
 async def update_workbook(request: web.Request) -> web.Response:
     check_known(request, WRITE_PARAMS)
     row = await registry.update(
-        node_of(request), await text_body(request), request.query.get("namespace", ""),
-        request.query.get("scope", "private"),
+        node_of(request), await text_body(request), query_text(request, "namespace"),
+        query_text(request, "scope", "private"),
     )
     return web.json_response(resource(row))
 
 
 async def delete_workbook(request: web.Request) -> web.Response:
     check_known(request, ("namespace",))
-    await registry.delete(node_of(request), request.match_info["name"], request.query.get("namespace", ""))
+    await registry.delete(node_of(request), request.match_info["name"], query_text(request, "namespace"))
     return web.Response(status=204)
 
 

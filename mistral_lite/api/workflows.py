@@ -9,6 +9,7 @@ from aiohttp import web
 
 from mistral_lite.api import listing
 from mistral_lite.api.context import node_of
+from mistral_lite.api.fields import query_text
 from mistral_lite.api.params import check_known, text_body
 from mistral_lite.api.validation import validate_handler
 from mistral_lite.lang.documents import parse_workflows
@@ -63,7 +64,7 @@ async def list_workflows(request: web.Request) -> web.Response:
 async def get_workflow(request: web.Request) -> web.Response:
     check_known(request, ("namespace", "fields"))
     node = node_of(request)
-    row = await registry.get(node, request.match_info["identifier"], request.query.get("namespace", ""))
+    row = await registry.get(node, request.match_info["identifier"], query_text(request, "namespace"))
     return web.json_response(listing.select_fields(resource(row), listing.parse_fields(request, COLLECTION)))
 
 
@@ -71,7 +72,7 @@ async def create_workflows(request: web.Request) -> web.Response:
     check_known(request, WRITE_PARAMS)
     text = await text_body(request)
     rows = await registry.create(
-        node_of(request), text, request.query.get("namespace", ""), request.query.get("scope", "private")
+        node_of(request), text, query_text(request, "namespace"), query_text(request, "scope", "private")
     )
     return web.json_response({"workflows": [resource(r, interface_as_text=False) for r in rows]}, status=201)
 
@@ -83,8 +84,8 @@ async def update_workflows(request: web.Request) -> web.Response:
     rows = await registry.update(
         node_of(request),
         text,
-        request.query.get("namespace", ""),
-        request.query.get("scope", "private"),
+        query_text(request, "namespace"),
+        query_text(request, "scope", "private"),
         identifier=identifier,
     )
     items = [resource(r, interface_as_text=False) for r in rows]
@@ -93,7 +94,7 @@ async def update_workflows(request: web.Request) -> web.Response:
 
 async def delete_workflow(request: web.Request) -> web.Response:
     check_known(request, ("namespace",))
-    await registry.delete(node_of(request), request.match_info["identifier"], request.query.get("namespace", ""))
+    await registry.delete(node_of(request), request.match_info["identifier"], query_text(request, "namespace"))
     return web.Response(status=204)
 
 

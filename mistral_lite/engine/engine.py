@@ -26,6 +26,7 @@ from mistral_lite.engine.events import (
 from mistral_lite.engine.rows import ACTIONS, TASKS, TIMERS, WF, WF_DEFS, Draft, Rows
 from mistral_lite.engine.step import Step, StepResult
 from mistral_lite.engine.joins import Joins
+from mistral_lite.engine.limits import EngineLimits
 from mistral_lite.engine.reverse import ReverseFlow
 from mistral_lite.engine.tasks import TaskLifecycle
 from mistral_lite.engine.with_items import WithItems
@@ -38,9 +39,11 @@ STOP_STATES = (states.SUCCESS, states.ERROR, states.CANCELLED)
 
 
 class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
-    def __init__(self, rows: Rows, catalog: ActionCatalog) -> None:
+    def __init__(self, rows: Rows, catalog: ActionCatalog,
+                 limits: EngineLimits = EngineLimits()) -> None:
         self.rows = rows
         self.catalog = catalog
+        self.limits = limits
         self._specs: dict[str, WorkflowSpec] = {}
 
     def step(self, event: Event, ids: Iterator[str], now: str) -> StepResult:

@@ -8,6 +8,7 @@ from mistral_lite.engine import policies, states, timers
 from mistral_lite.engine.actions import ActionCatalog, start_action
 from mistral_lite.engine.data_flow import merge, outbound
 from mistral_lite.engine.errors import TaskFailure
+from mistral_lite.engine.limits import EngineLimits
 from mistral_lite.engine.rows import ACTIONS, TASKS, TIMERS, WF
 from mistral_lite.engine.step import Step
 from mistral_lite.engine.transitions import Fired, Plan, arrange, candidate_clauses, publish_blocks
@@ -20,6 +21,7 @@ class TaskLifecycle:
     """Mixed into Engine; relies on its workflow, join, with-items and reverse methods."""
 
     catalog: ActionCatalog
+    limits: EngineLimits
     # Task starts one workflow may make within a single step before it is judged a runaway loop.
     max_starts_per_step = 1000
 
@@ -121,6 +123,7 @@ class TaskLifecycle:
                                what=f"the input of task {task.name}")
         if not isinstance(params, dict):
             raise TaskFailure(f"Wrong dynamic input for task {task.name}: expected a mapping, got {params!r}")
+        self.limits.check_input(task.name, task.workflow is not None, params)
         timeout = policies.count(step, wf_ex, task_ex, task.policies.timeout, "timeout") or None
         if task.workflow is not None:
             name = self._name(step, wf_ex, task_ex, task.workflow, "workflow")
@@ -246,8 +249,10 @@ class TaskLifecycle:
         inbound = task_ex.get("in_context") or {}
         what = f"the publish of task {task.name}"
         published = step.evaluate(branch, wf_ex, inbound=inbound, task_ex=task_ex, what=what) if branch else {}
+        self.limits.check_published(task.name, published)
         if global_:
             new_globals = step.evaluate(global_, wf_ex, inbound=inbound, task_ex=task_ex, what=what)
+            self.limits.check_published(task.name, new_globals)
             step.draft.update(WF, wf_ex["id"], context=merge(wf_ex.get("context") or {}, new_globals))
         step.draft.update(TASKS, task_ex["id"], published=published)
         return published

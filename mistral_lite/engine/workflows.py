@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from mistral_lite.engine import states
 from mistral_lite.engine.data_flow import env_of, merge_all, outbound
 from mistral_lite.engine.errors import InvalidWorkflowInput, NotFoundError, StateConflict, TaskFailure
+from mistral_lite.engine.limits import EngineLimits
 from mistral_lite.engine.reverse import target_of
 from mistral_lite.engine.rows import ACTIONS, ENVIRONMENTS, TASKS, TIMERS, WF, WF_DEFS
 from mistral_lite.engine.step import Step
@@ -25,6 +26,7 @@ class WorkflowLifecycle:
     """Mixed into Engine; relies on its task methods (run_task, complete_task)."""
 
     _specs: dict[str, WorkflowSpec]
+    limits: EngineLimits
 
     def spec_of(self, wf_ex: Mapping[str, Any]) -> WorkflowSpec:
         spec = self._specs.get(wf_ex["id"])
@@ -111,6 +113,7 @@ class WorkflowLifecycle:
 
     def start_subworkflow(self, step: Step, wf_ex: dict[str, Any], task_ex: dict[str, Any], name: str,
                           supplied: dict[str, Any], index: int | None = None) -> None:
+        self.limits.check_depth(step.rows, wf_ex, name)
         definition = self.find_workflow(step, wf_ex, name)
         spec = workflow_spec(definition["name"], definition["spec"])
         declared = {p.name for p in spec.input}

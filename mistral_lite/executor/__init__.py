@@ -5,8 +5,9 @@ The engine uses `Executor.run(name, input, ActionContext(...), timeout)`;
 """
 
 from mistral_lite.executor.context import ActionContext
+from mistral_lite.executor.env import ActionLimits
 from mistral_lite.executor.outcome import CANCELLED, ERROR, RUNNING, SUCCESS, Outcome
 from mistral_lite.executor.runner import Executor
 from mistral_lite.executor.signature import ActionSignature
 
-__all__ = ["CANCELLED", "ERROR", "RUNNING", "SUCCESS", "ActionContext", "ActionSignature", "Executor", "Outcome"]
+__all__ = ["CANCELLED", "ERROR", "RUNNING", "SUCCESS", "ActionContext", "ActionLimits", "ActionSignature", "Executor", "Outcome"]

@@ -29,8 +29,16 @@ MAX_REDIRECTS = 30
 SUCCESS_STATUSES = range(200, 307)
 
 
+# Bytes read from the body at a time while counting it against the limit.
+READ_CHUNK = 64 * 1024
+
+
 class InvalidHttpInput(ValueError):
     """The action input cannot describe a request; the message is the action's error."""
+
+
+class ResponseTooLarge(Exception):
+    """The body is bigger than max-http-response-size; the message is the action's error."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ async def http(
                                 allow_redirects, proxies, verify)
     except InvalidHttpInput as e:
         return Outcome.error(str(e))
-    return await send(env.http.get(), request)
+    return await send(env.http.get(), request, env.limits.http_response_size)
 
 
 async def mistral_http(
@@ -126,8 +134,8 @@ def build_request(
     )
 
 
-async def send(session: aiohttp.ClientSession, request: HttpRequest) -> Outcome:
-    """Send the request and describe the response the way Mistral does."""
+async def send(session: aiohttp.ClientSession, request: HttpRequest, max_size: int | None = None) -> Outcome:
+    """Send the request and describe the response the way Mistral does; a body over max_size bytes is an error."""
     loop = asyncio.get_running_loop()
     started = loop.time()
     try:
@@ -140,13 +148,39 @@ async def send(session: aiohttp.ClientSession, request: HttpRequest) -> Outcome:
             skip_auto_headers=("Content-Type",) if request.data is not None else None,
         ) as response:
             elapsed = loop.time() - started  # like requests: until the headers arrived
-            raw = await response.read()
+            raw = await read_body(response, max_size)
             result = response_map(response, raw, elapsed)
+    except ResponseTooLarge as e:
+        return Outcome.error(str(e))
     except Exception as e:  # noqa: BLE001 - connection, TLS, timeout, bad URL...: all reported alike
         return Outcome.error(f"Failed to send HTTP request: {error_text(e)}")
     if result["status"] in SUCCESS_STATUSES:
         return Outcome.success(result)
     return Outcome.error(result)
+
+
+async def read_body(response: aiohttp.ClientResponse, max_size: int | None) -> bytes:
+    """The whole body, read in chunks and given up as soon as it passes max_size (None or 0: no limit).
+
+    A declared Content-Length over the limit fails before reading anything;
+    a chunked or compressed body is counted as it arrives (decompressed).
+    """
+    if not max_size:
+        return await response.read()
+    declared = response.content_length
+    if declared is not None and declared > max_size:
+        raise ResponseTooLarge(_too_large(f"Content-Length={declared}", max_size))
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(READ_CHUNK):
+        body += chunk
+        if len(body) > max_size:
+            raise ResponseTooLarge(_too_large(f"more than {max_size} bytes received", max_size))
+    return bytes(body)
+
+
+def _too_large(what: str, max_size: int) -> str:
+    # Mistral's words (its check looks at Content-Length only), plus the option to raise.
+    return f"HTTP response is too large ({what}, limit={max_size} bytes); the limit is set by max-http-response-size"
 
 
 def response_map(response: aiohttp.ClientResponse, raw: bytes, elapsed: float) -> dict[str, Any]:

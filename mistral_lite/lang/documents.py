@@ -22,6 +22,7 @@ from mistral_lite.lang.subworkflows import check_subworkflow_inputs
 from mistral_lite.lang.values import description, tags
 from mistral_lite.lang.workflows import parse_workflow
 from mistral_lite.lang.yaml_source import load
+from mistral_lite.storable import DEFAULT_MAX_DEPTH, control_character
 
 ACCEPTED_VERSIONS = ("2.0", 2.0, "2", 2)
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -57,8 +58,8 @@ class WorkbookSource:
     actions: tuple[ActionSource, ...]
 
 
-def _document(text: str) -> Place:
-    source = load(text)
+def _document(text: str, max_depth: int) -> Place:
+    source = load(text, max_depth)
     root = Place.root(source)
     if not isinstance(source.data, dict):
         raise root.error(f"a document must be a mapping with 'version' and its items, got {describe(source.data)}")
@@ -78,6 +79,9 @@ def check_name(place: Place, name: Any, kind: str) -> str:
         raise place.error(f"{kind} name cannot be in the format of UUID: {name}")
     if " " in name:
         raise place.error(f"Name '{name}' must not contain spaces")
+    control = control_character(name)
+    if control is not None:
+        raise place.error(f"{kind} name must not contain control characters, found {control}")
     return name
 
 
@@ -86,9 +90,9 @@ def _standalone(version: Any, name: str, raw: dict[str, Any]) -> str:
     return yaml.safe_dump({"version": version, name: raw}, sort_keys=False, default_flow_style=False)
 
 
-def parse_workflows(text: str) -> list[WorkflowSource]:
+def parse_workflows(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> list[WorkflowSource]:
     """A workflow file: `version` plus one or more workflows."""
-    root = _document(text)
+    root = _document(text, max_depth)
     names = [k for k in root.value if k != "version"]
     if not names:
         raise root.error("the document defines no workflow")
@@ -103,9 +107,9 @@ def parse_workflows(text: str) -> list[WorkflowSource]:
     return sources
 
 
-def parse_actions(text: str) -> list[ActionSource]:
+def parse_actions(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> list[ActionSource]:
     """An ad-hoc action file: `version` plus one or more actions; each stores the whole text."""
-    root = _document(text)
+    root = _document(text, max_depth)
     names = [k for k in root.value if k != "version"]
     if not names:
         raise root.error("the document defines no action")
@@ -118,9 +122,9 @@ def parse_actions(text: str) -> list[ActionSource]:
     return [ActionSource(name, places[name].value, specs[name], text) for name in names]
 
 
-def parse_workbook(text: str) -> WorkbookSource:
+def parse_workbook(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> WorkbookSource:
     """A workbook: a name, and workflows and actions saved as `<name>.<item>`."""
-    root = _document(text)
+    root = _document(text, max_depth)
     root.check_keys(WORKBOOK_KEYS, "a workbook")
     name = check_name(root.require("name", "a workbook"), root.value.get("name"), "Workbook")
     root = Place(root.value, root.source, root.path, {"workbook": name})

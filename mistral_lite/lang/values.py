@@ -29,6 +29,11 @@ def check_expressions(place: Place) -> None:
             check_expressions(place.child(i))
 
 
+# Counts and seconds fit a 32-bit integer: 68 years of delay still make a valid timestamp,
+# and a retry count or concurrency beyond it is a typo, not a plan.
+MAX_COUNT = 2**31 - 1
+
+
 def count_or_expression(place: Place, what: str) -> Any:
     """A whole number ≥ 0, or an expression giving one."""
     value = place.value
@@ -37,8 +42,8 @@ def count_or_expression(place: Place, what: str) -> Any:
         return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise place.error(f"{what} must be an integer ≥ 0 or an expression, got {describe(value)}")
-    if value < 0:
-        raise place.error(f"{what} must be an integer ≥ 0, got {value}")
+    if not 0 <= value <= MAX_COUNT:
+        raise place.error(f"{what} must be an integer from 0 to {MAX_COUNT}, got {value}")
     return value
 
 

@@ -65,21 +65,33 @@ class LocalLog:
         try:
             while self._pending:
                 batch, self._pending = self._pending, []
-                indexed = [(self._applied + 1 + i, entry) for i, (entry, _) in enumerate(batch)]
                 try:
-                    results = await loop.run_in_executor(self._writer, self._store.apply_batch, indexed)
+                    await self._commit(loop, batch)
                 except Exception as e:  # the transaction rolled back: nothing of the batch exists
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(e)
-                    continue
-                self._applied += len(batch)
-                for (index, entry), result, (_, future) in zip(indexed, results, batch):
-                    self._notify(index, entry, result)
-                    if not future.done():
-                        future.set_result(result)
+                    if len(batch) == 1:
+                        _fail(batch[0][1], e)
+                        continue
+                    # One bad entry must not cost the others: each goes again in a transaction of its own.
+                    log.warning("group commit failed; committing its entries one by one", entries=len(batch),
+                                error=f"{type(e).__name__}: {e}")
+                    for one in batch:
+                        try:
+                            await self._commit(loop, [one])
+                        except Exception as alone:
+                            _fail(one[1], alone)
         finally:
             self._flusher = None
+
+    async def _commit(self, loop: asyncio.AbstractEventLoop,
+                      batch: list[tuple[Entry, asyncio.Future[ApplyResult]]]) -> None:
+        """Apply the batch in one transaction; on success number, announce and resolve each entry."""
+        indexed = [(self._applied + 1 + i, entry) for i, (entry, _) in enumerate(batch)]
+        results = await loop.run_in_executor(self._writer, self._store.apply_batch, indexed)
+        self._applied += len(batch)
+        for (index, entry), result, (_, future) in zip(indexed, results, batch):
+            self._notify(index, entry, result)
+            if not future.done():
+                future.set_result(result)
 
     def _notify(self, index: int, entry: Entry, result: ApplyResult) -> None:
         for listener in self._listeners:
@@ -93,3 +105,8 @@ class LocalLog:
         if self._flusher is not None:
             await self._flusher
         self._writer.shutdown(wait=True)
+
+
+def _fail(future: asyncio.Future[ApplyResult], error: BaseException) -> None:
+    if not future.done():
+        future.set_exception(error)

@@ -52,7 +52,7 @@ def _check_not_system(names: list[str]) -> None:
 async def create(node: Node, text: str, namespace: str = "", scope: str = "private") -> list[dict[str, Any]]:
     """Create every action of the document, all or none."""
     check_scope(scope)
-    sources = parse_actions(text)
+    sources = parse_actions(text, node.config.max_nesting_depth)
     _check_not_system([s.name for s in sources])
     return await insert_all(node, TABLE, sources, namespace, lambda s: action_values(s, scope))
 
@@ -61,7 +61,7 @@ async def update(
     node: Node, text: str, namespace: str = "", scope: str = "private", identifier: str | None = None
 ) -> list[dict[str, Any]]:
     check_scope(scope)
-    sources = parse_actions(text)
+    sources = parse_actions(text, node.config.max_nesting_depth)
     _check_not_system([s.name for s in sources])
     return await update_all(node, TABLE, sources, namespace, lambda s: action_values(s, scope), identifier,
                             not_found)

@@ -63,7 +63,7 @@ def _item_commands(conn, catalog, node: Node, source: WorkbookSource, namespace:
 
 async def create(node: Node, text: str, namespace: str = "", scope: str = "private") -> dict[str, Any]:
     check_scope(scope)
-    source = parse_workbook(text)
+    source = parse_workbook(text, node.config.max_nesting_depth)
     if await node.read(queries.find_row, TABLE, {"name": source.name, "namespace": namespace}):
         raise duplicate(TABLE, source.name, namespace)
     now = node.now()
@@ -80,7 +80,7 @@ async def create(node: Node, text: str, namespace: str = "", scope: str = "priva
 async def update(node: Node, text: str, namespace: str = "", scope: str = "private") -> dict[str, Any]:
     """Replace the workbook and upsert its items (items no longer listed are kept, as in Mistral)."""
     check_scope(scope)
-    source = parse_workbook(text)
+    source = parse_workbook(text, node.config.max_nesting_depth)
     current = await get(node, source.name, namespace)
     now = node.now()
     items = await node.read(_item_commands, node, source, namespace, scope, now)

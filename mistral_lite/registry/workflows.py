@@ -36,7 +36,8 @@ async def get(node: Node, identifier: str, namespace: str = "") -> dict[str, Any
 async def create(node: Node, text: str, namespace: str = "", scope: str = "private") -> list[dict[str, Any]]:
     """Create every workflow of the document, all or none."""
     check_scope(scope)
-    return await insert_all(node, TABLE, parse_workflows(text), namespace, lambda s: workflow_values(s, scope))
+    sources = parse_workflows(text, node.config.max_nesting_depth)
+    return await insert_all(node, TABLE, sources, namespace, lambda s: workflow_values(s, scope))
 
 
 async def update(
@@ -44,7 +45,8 @@ async def update(
 ) -> list[dict[str, Any]]:
     """Replace the definitions of existing workflows (matched by name, or the one id given)."""
     check_scope(scope)
-    return await update_all(node, TABLE, parse_workflows(text), namespace, lambda s: workflow_values(s, scope),
+    sources = parse_workflows(text, node.config.max_nesting_depth)
+    return await update_all(node, TABLE, sources, namespace, lambda s: workflow_values(s, scope),
                             identifier, not_found)
 
 

@@ -30,6 +30,15 @@ class PageQuery:
     sort_dirs: tuple[str, ...] = ("asc",)
     limit: int | None = None
     marker: str | None = None
+    # Columns not to read: big ones a listing does not return (a page of 5 rows need not load 100 MB).
+    omit: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict[str, Any]]
+    # The page stopped early at its byte budget: more rows follow even if fewer than `limit` came.
+    cut: bool = False
 
 
 class MarkerNotFound(LookupError):
@@ -46,13 +55,14 @@ def find_row(conn: sqlite3.Connection, catalog: Catalog, table_name: str, equals
 
 
 def find_rows(
-    conn: sqlite3.Connection, catalog: Catalog, table_name: str, equals: dict[str, Any], limit: int | None = None
+    conn: sqlite3.Connection, catalog: Catalog, table_name: str, equals: dict[str, Any], limit: int | None = None,
+    omit: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    """Rows whose columns equal the given values, oldest first."""
+    """Rows whose columns equal the given values, oldest first; `omit` columns are left unread."""
     table = catalog.table(table_name)
     filters = tuple(Filter(c, "eq" if v is not None else "null", v) for c, v in equals.items())
     where, params = _where(table, filters)
-    sql = f'SELECT * FROM "{table.name}" WHERE {where} ORDER BY rowid'
+    sql = f'SELECT {_select_list(table, omit)} FROM "{table.name}" WHERE {where} ORDER BY rowid'
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return _fetch(conn, table, sql, params)
@@ -64,6 +74,16 @@ def count_rows(conn: sqlite3.Connection, catalog: Catalog, table_name: str) -> i
 
 def list_page(conn: sqlite3.Connection, catalog: Catalog, table_name: str, query: PageQuery) -> list[dict[str, Any]]:
     """One page in the requested order; `id` is always the last sort key so pages never overlap."""
+    return read_page(conn, catalog, table_name, query).rows
+
+
+def read_page(conn: sqlite3.Connection, catalog: Catalog, table_name: str, query: PageQuery,
+              max_bytes: int | None = None) -> Page:
+    """list_page, stopping before the row that would take the stored size read past max_bytes.
+
+    The first row always comes, so a page is never empty while rows remain.
+    Rows are read one by one, so a cut page never loaded what it left out.
+    """
     table = catalog.table(table_name)
     keys = list(query.sort_keys)
     dirs = list(query.sort_dirs) + ["asc"] * (len(keys) - len(query.sort_dirs))
@@ -77,10 +97,18 @@ def list_page(conn: sqlite3.Connection, catalog: Catalog, table_name: str, query
         where = f"({where}) AND ({marker_sql})"
         params += marker_params
     order = ", ".join(f"{_sort_expr(table, k)} {d.upper()}" for k, d in zip(keys, dirs))
-    sql = f'SELECT * FROM "{table.name}" WHERE {where} ORDER BY {order}'
+    sql = f'SELECT {_select_list(table, query.omit)} FROM "{table.name}" WHERE {where} ORDER BY {order}'
     if query.limit is not None:
         sql += f" LIMIT {int(query.limit)}"
-    return _fetch(conn, table, sql, params)
+    if max_bytes is None:
+        return Page(_fetch(conn, table, sql, params))
+    return _fetch_within(conn, table, sql, params, max_bytes)
+
+
+def _select_list(table: Table, omit: tuple[str, ...]) -> str:
+    if not omit:
+        return "*"
+    return ", ".join(f'"{c}"' for c in table.columns if c not in omit)
 
 
 def _sort_expr(table: Table, column: str) -> str:
@@ -150,3 +178,18 @@ def _fetch(conn: sqlite3.Connection, table: Table, sql: str, params: list[Any]) 
     cursor = conn.execute(sql, params)
     columns = [d[0] for d in cursor.description]
     return [table.decode_row(r, columns) for r in cursor.fetchall()]
+
+
+def _fetch_within(conn: sqlite3.Connection, table: Table, sql: str, params: list[Any], max_bytes: int) -> Page:
+    cursor = conn.execute(sql, params)
+    columns = [d[0] for d in cursor.description]
+    rows: list[dict[str, Any]] = []
+    total = 0
+    for raw in cursor:
+        # Stored text is what the JSON of a row will roughly weigh; numbers and NULLs hardly count.
+        total += sum(len(v) for v in raw if isinstance(v, (str, bytes))) + len(raw)
+        if rows and total > max_bytes:
+            cursor.close()
+            return Page(rows, cut=True)
+        rows.append(table.decode_row(raw, columns))
+    return Page(rows)

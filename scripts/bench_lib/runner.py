@@ -1,10 +1,14 @@
-"""scripts/bench: run the anchor's bench.py against a fresh mistral-lite (and, optionally, real Mistral).
+"""scripts/bench: run the project's benchmark scenarios (benchmarks/scenarios.py) against a
+fresh mistral-lite (and, optionally, real Mistral).
 
-Standard library only. Each scenario is one bench.py process (`--only NAME`), so
-a scenario that fails (bench.py stops at the first wrong execution) does not
+Standard library only. Each scenario is one client process (`--only NAME`), so
+a scenario that fails (the client stops at the first wrong execution) does not
 hide the others; the server keeps running across scenarios, as in the anchor's
-own run. Results go to bench-results/<timestamp>/ (bench.json, bench.md, the
-server's log and each bench.py's stdout/stderr).
+own run. The client is benchmarks/scenarios.py unless --client names another
+with the same command line (e.g. the anchor's bench.py, for a cross-check). The
+anchor directory (../shared/mistral-anchor) is needed only by --compare-mistral,
+for its setup.sh / start.sh / stop.sh. Results go to bench-results/<timestamp>/
+(bench.json, bench.md, the server's log and each client's stdout/stderr).
 """
 
 from __future__ import annotations
@@ -54,9 +58,9 @@ def _on_sigterm(signum, frame):
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     ap = argparse.ArgumentParser(
         prog="scripts/bench", allow_abbrev=False,
-        description="Benchmark a fresh mistral-lite server with the anchor's bench.py "
+        description="Benchmark a fresh mistral-lite server with the project's scenarios (benchmarks/scenarios.py) "
         "(and real Mistral 23.0.0 beside it with --compare-mistral). Any option not listed "
-        "here goes to bench.py unchanged, e.g. --runs 3, --poll 0.01, --many 200, "
+        "here goes to the scenario client unchanged, e.g. --runs 3, --poll 0.01, --many 200, "
         "--latency-runs 20, --post-threads 16, --timeout 300.",
         epilog="Results: bench-results/<timestamp>/bench.md and bench.json.",
     )
@@ -75,7 +79,11 @@ def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     ap.add_argument("--setup-timeout", type=float, default=2400.0,
                     help="bound on the anchor's setup.sh (apt + pip; default 2400 s)")
     ap.add_argument("--anchor-dir", default=os.environ.get("MISTRAL_ANCHOR", str(ROOT.parent / "shared" / "mistral-anchor")),
-                    help="directory holding bench.py and the anchor scripts (default ../shared/mistral-anchor; env MISTRAL_ANCHOR)")
+                    help="directory of the anchor's scripts that set up and start real Mistral, used by --compare-mistral "
+                    "(default ../shared/mistral-anchor; env MISTRAL_ANCHOR)")
+    ap.add_argument("--client", default=str(ROOT / "benchmarks" / "scenarios.py"),
+                    help="the scenario client run per scenario (default benchmarks/scenarios.py; the anchor's "
+                    "bench.py takes the same flags)")
     ap.add_argument("--out", help="result directory (default bench-results/<timestamp>)")
     ap.add_argument("--keep-data", action="store_true", help="keep mistral-lite's temporary data directory")
     args, rest = ap.parse_known_args(argv)
@@ -308,7 +316,7 @@ class Mistral:
 # One target, all scenarios
 # --------------------------------------------------------------------------
 def bench_scenarios(target, args, passthrough: list[str], outdir: Path, python: str) -> dict[str, Any]:
-    bench_py = Path(args.anchor_dir) / "bench.py"
+    bench_py = Path(args.client)
     roots = target.roots()
     result: dict[str, Any] = {"base_url": target.base, "scenarios": {}}
     log(f"{target.name}: idle CPU over {args.idle_seconds:g} s")
@@ -458,7 +466,7 @@ def header(report: dict[str, Any], args) -> str:
     where = f" (PYTHONPATH={report['pythonpath']})" if report.get("pythonpath") else ""
     return (f"mistral-lite {report['revision']}{where} · {time.strftime('%Y-%m-%d %H:%M')} · "
             f"{m['nproc']} CPUs ({m['cpu_model']}), {m['mem_gib']} GiB RAM, Python {m['python']}\n\n"
-            f"bench.py flags: {' '.join(report['bench_flags']) or '(defaults)'}; poll {args.poll:g} s "
+            f"client flags: {' '.join(report['bench_flags']) or '(defaults)'}; poll {args.poll:g} s "
             f"(latency {args.latency_poll:g} s); scenario subset: {','.join(args.scenario_list)}\n")
 
 
@@ -467,15 +475,19 @@ def main(argv: list[str]) -> int:
     args, passthrough = parse_args(argv)
     signal.signal(signal.SIGTERM, _on_sigterm)
     anchor = Path(args.anchor_dir)
-    if not (anchor / "bench.py").is_file():
-        print(f"scripts/bench: no bench.py in {anchor} (set --anchor-dir or MISTRAL_ANCHOR)", file=sys.stderr)
+    if not Path(args.client).is_file():
+        print(f"scripts/bench: no scenario client at {args.client}", file=sys.stderr)
+        return 2
+    if args.compare_mistral and not (anchor / "start.sh").is_file():
+        print(f"scripts/bench: --compare-mistral needs the anchor's scripts; no start.sh in {anchor} "
+              "(set --anchor-dir or MISTRAL_ANCHOR)", file=sys.stderr)
         return 2
     outdir = Path(args.out) if args.out else ROOT / "bench-results" / time.strftime("%Y%m%d-%H%M%S")
     outdir.mkdir(parents=True, exist_ok=True)
     python = sys.executable
     report: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "revision": git_revision(), "machine": machine(),
-        "bench_py": str(anchor / "bench.py"), "bench_flags": passthrough, "runs": args.runs,
+        "bench_py": str(args.client), "bench_flags": passthrough, "runs": args.runs,
         "poll_s": args.poll, "latency_poll_s": args.latency_poll, "scenarios": args.scenario_list,
     }
     if os.environ.get("PYTHONPATH"):  # e.g. benchmarking another checkout with this venv

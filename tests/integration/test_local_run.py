@@ -1,8 +1,10 @@
 """`mistral-lite run FILE`: a workflow run in-process, progress on stderr, output on stdout."""
 
 import json
+import signal
 import subprocess
 import sys
+import time
 
 from tests.support.workflows import HELLO
 
@@ -40,3 +42,28 @@ def test_bad_input_and_bad_file_exit_2(tmp_path):
     assert proc.returncode == 2 and "Task 'ghost' not found." in proc.stderr and "line 4" in proc.stderr
     proc = run(tmp_path, "--workflow", "nope")
     assert proc.returncode == 2 and "'nope' is not in the file" in proc.stderr
+
+
+def test_ctrl_c_ends_with_one_line_and_an_async_action_is_announced(tmp_path):
+    path = tmp_path / "wf.yaml"
+    path.write_text("version: '2.0'\nwaits:\n  tasks:\n    hold: {action: std.async_noop}\n")
+    proc = subprocess.Popen([sys.executable, "-m", "mistral_lite", "run", str(path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # readline blocks until the next progress line
+            line = proc.stderr.readline()
+            lines.append(line)
+            if "waiting" in line or not line:
+                break
+        assert any("hold: std.async_noop is asynchronous" in line for line in lines), lines
+        proc.send_signal(signal.SIGINT)
+        _, rest = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert "Traceback" not in rest
+    assert [line for line in rest.splitlines() if line.strip()] == [
+        next(line for line in rest.splitlines() if line.startswith("mistral-lite: interrupted; execution "))]

@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -74,6 +75,24 @@ def test_bad_flag_value_exits_with_message():
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert "log_format must be" in proc.stderr
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("max_action_result_size", -1, "max_action_result_size must be 0 (no limit) or a positive number of bytes"),
+    ("max_action_input_size", -5, "max_action_input_size must be 0"),
+    ("max_http_response_size", -1, "max_http_response_size must be 0"),
+    ("max_subworkflow_depth", 0, "max_subworkflow_depth must be positive"),
+])
+def test_limits_are_validated(option, value, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Config(**{option: value}).validate()
+
+
+@pytest.mark.parametrize("depth", ["0", "251"])
+def test_max_nesting_depth_is_bounded(depth):
+    with pytest.raises(ConfigError, match="max_nesting_depth must be between 1 and 250"):
+        load(None, {"MISTRAL_LITE_MAX_NESTING_DEPTH": depth}, {})
+    assert load(None, {}, {}).max_nesting_depth == 100
 
 
 def test_expression_limits_from_file_env_and_flags(tmp_path):

@@ -91,3 +91,26 @@ def test_find_rows_and_get_row(db):
     assert queries.get_row(conn, catalog, "workbooks", "0003")["tags"] == ["odd", "x"]
     assert queries.get_row(conn, catalog, "workbooks", "missing") is None
     assert len(queries.find_rows(conn, catalog, "workbooks", {"namespace": "ns"})) == 10
+
+
+def test_omitted_columns_are_not_read(db):
+    conn, catalog = db
+    page = queries.list_page(conn, catalog, "workbooks", PageQuery(limit=3, omit=("definition", "tags")))
+    assert len(page) == 3
+    assert all("definition" not in row and "tags" not in row and row["name"] for row in page)
+    whole = queries.list_page(conn, catalog, "workbooks", PageQuery(limit=1))[0]
+    assert whole["definition"] == "d" and whole["tags"] == ["even"]
+
+
+def test_a_page_stops_before_the_row_that_would_pass_its_byte_budget(db):
+    conn, catalog = db
+    whole = queries.read_page(conn, catalog, "workbooks", PageQuery(limit=10))
+    assert len(whole.rows) == 10 and not whole.cut
+    cut = queries.read_page(conn, catalog, "workbooks", PageQuery(limit=10), max_bytes=200)
+    assert 0 < len(cut.rows) < 10 and cut.cut
+    assert [r["id"] for r in cut.rows] == [r["id"] for r in whole.rows[:len(cut.rows)]]
+    one = queries.read_page(conn, catalog, "workbooks", PageQuery(limit=10), max_bytes=1)
+    assert len(one.rows) == 1 and one.cut  # never an empty page while rows remain
+    last = queries.read_page(conn, catalog, "workbooks", PageQuery(limit=10, marker=whole.rows[-1]["id"]),
+                             max_bytes=10**6)
+    assert not last.cut
