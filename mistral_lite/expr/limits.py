@@ -54,7 +54,6 @@ class LimitExceeded(ExpressionError):
 
 
 _limits = Limits()
-_listeners: list = []
 
 
 def configure_limits(timeout: float | None = None, max_size: int | None = None) -> Limits:
@@ -67,14 +66,7 @@ def configure_limits(timeout: float | None = None, max_size: int | None = None) 
     if new.timeout <= 0 or new.max_size <= 0:
         raise ValueError(f"expression limits must be positive, got {new}")
     _limits = new
-    for listener in _listeners:
-        listener(new)
     return new
-
-
-def on_change(listener) -> None:
-    """Call ``listener(limits)`` whenever the limits change (the YAQL engine is built from them)."""
-    _listeners.append(listener)
 
 
 def current() -> Limits:

@@ -45,23 +45,16 @@ _ENGINE_OPTIONS = {
 }
 
 
+@lru_cache(maxsize=8)
 def _engine(budget: limits.Limits) -> Any:
     # yaql checks these itself: no function takes a collection longer than
     # max_items, none returns (or takes) a value larger than max_size.
+    # Building one costs ~0.1 s (ply's tables), hence one per budget, kept.
     options = {**_ENGINE_OPTIONS, "yaql.limitIterators": budget.max_items, "yaql.memoryQuota": budget.max_size}
     return factory.YaqlFactory(keyword_operator="=>", allow_delegates=False).create(options=options)
 
 
-_ENGINE = _engine(limits.current())
-
-
-def _limits_changed(budget: limits.Limits) -> None:
-    global _ENGINE
-    _ENGINE = _engine(budget)
-    _parse.cache_clear()  # parsed statements keep the engine they were parsed with
-
-
-limits.on_change(_limits_changed)
+_engine(limits.current())
 
 # "$" + a name with "#" cannot be written in a yaql expression (the lexer's
 # variables are `$\w*`), so expressions cannot reach the view object itself.
@@ -147,9 +140,14 @@ def _root_context() -> Any:
 _ROOT_CONTEXT = _root_context()
 
 
-@lru_cache(maxsize=4096)
 def _parse(source: str) -> Any:
-    return _ENGINE(source)
+    # A parsed statement keeps the engine, and so the limits, it was parsed with.
+    return _parse_with(limits.current(), source)
+
+
+@lru_cache(maxsize=4096)
+def _parse_with(budget: limits.Limits, source: str) -> Any:
+    return _engine(budget)(source)
 
 
 def syntax_error(source: str) -> str | None:
@@ -202,6 +200,7 @@ def evaluate(source: str, data: Mapping[str, Any], frozen: Any, view: EngineView
     dicts, scalars, possibly sets or datetimes). Raises ExpressionError.
     """
     expression = source.strip()
+    _engine(limits.current())  # built (once per budget) outside the deadline
     try:
         return run_with_deadline(_run, expression, frozen, view)
     except yaql_exceptions.MemoryQuotaExceededException:
