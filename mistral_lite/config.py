@@ -40,7 +40,7 @@ class Config:
     max_list_response_size: int = field(default=16 * 1024 * 1024, metadata={"help": "bytes of stored data one list page may read (0: no limit); a page that would pass it ends early with a next link"})
     max_nesting_depth: int = field(default=DEFAULT_MAX_DEPTH, metadata={
         "help": f"deepest nesting of lists and mappings accepted in a JSON body or YAML definition (1-{HIGHEST_MAX_DEPTH})"})
-    expression_timeout: float = field(default=0.08, metadata={"help": "seconds one YAQL or Jinja evaluation may run before its task fails"})
+    expression_timeout: float = field(default=0.1, metadata={"help": "seconds one YAQL or Jinja evaluation may run before its task fails"})
     expression_max_size: int = field(default=16 * 1024 * 1024, metadata={"help": "largest string, list or parsed document, in bytes, one expression may build"})
 
     @property

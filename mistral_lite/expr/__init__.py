@@ -2,8 +2,8 @@
 Mistral's functions, evaluated purely against data and an engine view."""
 
 from mistral_lite.expr.errors import ExpressionError
-from mistral_lite.expr.evaluator import evaluate
-from mistral_lite.expr.limits import LimitExceeded, Limits, configure_limits
+from mistral_lite.expr.evaluator import configure_limits, evaluate
+from mistral_lite.expr.limits import LimitExceeded, Limits
 from mistral_lite.expr.syntax import (
     Expression,
     expressions_in,
