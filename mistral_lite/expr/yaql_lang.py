@@ -29,6 +29,9 @@ import yaql
 from yaql.language import exceptions as yaql_exceptions
 from yaql.language import factory, specs, yaqltypes
 from yaql.language import utils as yaql_utils
+from yaql.standard_library import collections as yaql_collections
+from yaql.standard_library import math as yaql_math
+from yaql.standard_library import strings as yaql_strings
 
 from mistral_lite.expr import limits
 from mistral_lite.expr.deadline import run_with_deadline
@@ -54,6 +57,16 @@ def _engine(budget: limits.Limits) -> Any:
     engine = factory.YaqlFactory(keyword_operator="=>", allow_delegates=False).create(options=options)
     engine("$")  # ply builds its tables at the first parse (~80 ms): here, not inside an evaluation's budget
     return engine
+
+
+_current: list[Any] = [None, None]  # the budget in force and its engine
+
+
+def _engine_now() -> Any:
+    budget = limits.current()
+    if _current[0] is not budget:  # configure_limits makes a new Limits object
+        _current[:] = [budget, _engine(budget)]
+    return _current[1]
 
 
 def prepare(budget: limits.Limits) -> None:
@@ -132,16 +145,40 @@ def _replace(string: str, old: str, new: str, count: int = -1) -> str:
     return limits.safe_replace(string, old, new, count)
 
 
+# yaql's versions of these compute any integer or string, however large, in one
+# uninterruptible call; each is swapped for its bounded twin in the layer that
+# holds it (an extra layer above the standard library would slow every lookup).
+_BOUNDED_TWINS = {
+    yaql_math.multiplication: _multiply,
+    yaql_collections.list_by_int: _repeat_list,
+    yaql_collections.int_by_list: _repeat_list_reversed,
+    yaql_math.pow_: _pow,
+    yaql_math.shift_bits_left: _shift_bits_left,
+    yaql_strings.replace: _replace,
+}
+
+
+def _swap_in_bounded_twins(context: Any) -> None:
+    missing = dict(_BOUNDED_TWINS)
+    layer = context
+    while layer is not None and missing:
+        for original in list(missing):
+            name = specs.get_function_definition(missing[original]).name
+            found, _ = layer.get_functions(name, predicate=lambda spec, f=original: spec.payload is f)
+            for spec in found:
+                layer.delete_function(spec)
+                layer.register_function(missing.pop(original))
+        layer = layer.parent
+    if missing:  # a yaql upgrade moved them: fail at import, not silently unbounded
+        raise RuntimeError(f"yaql functions not found to bound: {[f.__name__ for f in missing]}")
+
+
 def _root_context() -> Any:
     context = yaql.create_context(delegates=False)
     for name in FUNCTIONS:
         context.register_function(_adapter(name), name=name)
-    # A layer above the standard library: these hide yaql's own versions,
-    # which compute any integer, however large, in one uninterruptible call.
-    bounded = context.create_child_context()
-    for function in (_multiply, _repeat_list, _repeat_list_reversed, _pow, _shift_bits_left, _replace):
-        bounded.register_function(function)
-    return bounded
+    _swap_in_bounded_twins(context)
+    return context
 
 
 _ROOT_CONTEXT = _root_context()
@@ -149,12 +186,12 @@ _ROOT_CONTEXT = _root_context()
 
 def _parse(source: str) -> Any:
     # A parsed statement keeps the engine, and so the limits, it was parsed with.
-    return _parse_with(limits.current(), source)
+    return _parse_with(_engine_now(), source)
 
 
 @lru_cache(maxsize=4096)
-def _parse_with(budget: limits.Limits, source: str) -> Any:
-    return _engine(budget)(source)
+def _parse_with(engine: Any, source: str) -> Any:
+    return engine(source)
 
 
 def syntax_error(source: str) -> str | None:
@@ -207,7 +244,7 @@ def evaluate(source: str, data: Mapping[str, Any], frozen: Any, view: EngineView
     dicts, scalars, possibly sets or datetimes). Raises ExpressionError.
     """
     expression = source.strip()
-    _engine(limits.current())  # built (once per budget) outside the deadline
+    _engine_now()  # built (once per budget) outside the deadline
     try:
         return run_with_deadline(_run, expression, frozen, view)
     except yaql_exceptions.MemoryQuotaExceededException:
