@@ -41,6 +41,8 @@ class Config:
     max_nesting_depth: int = field(default=DEFAULT_MAX_DEPTH, metadata={
         "help": f"deepest nesting of lists and mappings accepted in a JSON body or YAML definition (1-{HIGHEST_MAX_DEPTH})"})
     max_task_starts_per_step: int = field(default=1000, metadata={"help": "tasks one execution may start in one engine step from tasks that ended as soon as they started; more is a runaway loop and the execution ends ERROR (fan-outs started by action results do not count)"})
+    expression_timeout: float = field(default=0.1, metadata={"help": "seconds one YAQL or Jinja evaluation may run before its task fails"})
+    expression_max_size: int = field(default=16 * 1024 * 1024, metadata={"help": "largest string, list or parsed document, in bytes, one expression may build"})
 
     @property
     def database_path(self) -> Path:
@@ -72,6 +74,10 @@ class Config:
             raise ConfigError(f"max_nesting_depth must be between 1 and {HIGHEST_MAX_DEPTH}, got {self.max_nesting_depth}")
         if self.max_task_starts_per_step <= 0:
             raise ConfigError("max_task_starts_per_step must be positive")
+        if not 0 < self.expression_timeout <= 3600:
+            raise ConfigError(f"expression_timeout must be more than 0 and at most 3600 seconds, got {self.expression_timeout}")
+        if self.expression_max_size <= 0:
+            raise ConfigError("expression_max_size must be positive")
 
 
 def option_fields() -> list[dataclasses.Field]:
@@ -86,9 +92,14 @@ def _coerce(name: str, raw: Any, source: str) -> Any:
             if isinstance(raw, bool):
                 raise ValueError
             return int(raw)
+        if kind in ("float", float):
+            if isinstance(raw, bool):
+                raise ValueError
+            return float(raw)
         return str(raw)
     except (TypeError, ValueError):
-        raise ConfigError(f"{source}: {name} must be an integer, got {raw!r}") from None
+        article = "a number" if kind in ("float", float) else "an integer"
+        raise ConfigError(f"{source}: {name} must be {article}, got {raw!r}") from None
 
 
 def from_file(path: str | os.PathLike) -> dict[str, Any]:

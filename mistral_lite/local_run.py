@@ -17,6 +17,7 @@ from mistral_lite.engine import states
 from mistral_lite.engine_runner import EngineRunner
 from mistral_lite.errors import InvalidInput, MistralLiteError
 from mistral_lite.executor import ActionLimits, Executor
+from mistral_lite.expr import configure_limits
 from mistral_lite.lang.errors import DslError
 from mistral_lite.log.entry import Entry
 from mistral_lite.node import Node
@@ -57,7 +58,9 @@ class Progress:
 async def run_file(text: str, workflow: str | None, wf_input: dict[str, Any], out: TextIO, err: TextIO,
                    timeout: float | None = None, action_text: str | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mistral-lite-run-") as data_dir:
-        node = Node.open(Config(data_dir=data_dir, log_level="warning"))
+        config = Config(data_dir=data_dir, log_level="warning")
+        configure_limits(timeout=config.expression_timeout, max_size=config.expression_max_size)
+        node = Node.open(config)
         executor = Executor(limits=ActionLimits.of(node.config))
         runner = EngineRunner(node, executor)
         progress = Progress(err)

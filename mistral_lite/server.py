@@ -12,6 +12,7 @@ from mistral_lite.api.app import make_app
 from mistral_lite.config import Config
 from mistral_lite.engine_runner import EngineRunner
 from mistral_lite.executor import ActionLimits, Executor
+from mistral_lite.expr import configure_limits
 from mistral_lite.node import Node
 from mistral_lite.scheduler.cron import CronScheduler
 
@@ -30,6 +31,7 @@ class RunningServer:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
+        configure_limits(timeout=self.config.expression_timeout, max_size=self.config.expression_max_size)
         self.node = Node.open(self.config)
         self._executor = self._executor or Executor(limits=ActionLimits.of(self.config))
         base = f"http://{self.config.host}:{self.config.port}/v2"

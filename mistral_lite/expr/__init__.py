@@ -2,7 +2,8 @@
 Mistral's functions, evaluated purely against data and an engine view."""
 
 from mistral_lite.expr.errors import ExpressionError
-from mistral_lite.expr.evaluator import evaluate
+from mistral_lite.expr.evaluator import configure_limits, evaluate
+from mistral_lite.expr.limits import LimitExceeded, Limits
 from mistral_lite.expr.syntax import (
     Expression,
     expressions_in,
@@ -16,7 +17,10 @@ __all__ = [
     "EngineView",
     "Expression",
     "ExpressionError",
+    "LimitExceeded",
+    "Limits",
     "PlainView",
+    "configure_limits",
     "evaluate",
     "expressions_in",
     "has_expression",

@@ -6,11 +6,19 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-from mistral_lite.expr import jinja_lang, yaql_lang
+from mistral_lite.expr import jinja_lang, limits, yaql_lang
 from mistral_lite.expr.errors import ExpressionError
 from mistral_lite.expr.json_compat import to_json_compatible
 from mistral_lite.expr.syntax import Expression, expressions_in, mixing_error, single_expression
 from mistral_lite.expr.view import EngineView
+
+
+def configure_limits(timeout: float | None = None, max_size: int | None = None) -> limits.Limits:
+    """Set the time and size budget of every later evaluation (None keeps a value); the node
+    calls this once at start with its options (see ``limits``)."""
+    budget = limits.configure_limits(timeout, max_size)
+    yaql_lang.prepare(budget)
+    return budget
 
 
 class _Data:

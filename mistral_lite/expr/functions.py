@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from mistral_lite.expr import documents
 from mistral_lite.expr.errors import ExpressionError
 from mistral_lite.expr.json_compat import to_json_compatible
 from mistral_lite.expr.view import EngineView
@@ -95,8 +96,8 @@ def json_pp(view: EngineView | None, data: Any = None) -> str:
 
 
 def json_parse(view: EngineView | None, data: str) -> Any:
-    """Parse JSON text."""
-    return json.loads(data)
+    """Parse JSON text (within the expression size budget)."""
+    return documents.parse_json(data)
 
 
 def yaml_dump(view: EngineView | None, data: Any) -> str:
@@ -105,8 +106,8 @@ def yaml_dump(view: EngineView | None, data: Any) -> str:
 
 
 def yaml_parse(view: EngineView | None, data: str) -> Any:
-    """Parse YAML text with the safe loader."""
-    return yaml.safe_load(data)
+    """Parse YAML text with the safe loader (within the expression size budget, aliases expanded)."""
+    return documents.parse_yaml(data)
 
 
 FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(

@@ -1,6 +1,7 @@
 """Jinja2, configured as Mistral configures it.
 
-Sandboxed environment, StrictUndefined (a missing name or key raises),
+Sandboxed environment (bounded, see ``jinja_sandbox``; every evaluation
+under the deadline), StrictUndefined (a missing name or key raises),
 ``trim_blocks`` and ``lstrip_blocks``. ``_`` is the data context. Mistral's
 functions are globals (``task('t1')``) and filters whose piped value stands
 for the data context (``_ | task('t1')``); data functions used as filters
@@ -16,8 +17,10 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from mistral_lite.expr.deadline import run_with_deadline
 from mistral_lite.expr.errors import evaluation_error
 from mistral_lite.expr.functions import DATA_FUNCTIONS, FUNCTIONS, call_function
+from mistral_lite.expr.jinja_sandbox import BoundedSandbox
 from mistral_lite.expr.json_compat import to_json_compatible
 from mistral_lite.expr.view import EngineView
 
@@ -50,7 +53,7 @@ def _filter(name: str) -> Callable[..., Any]:
 
 
 def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = BoundedSandbox(
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
     )
     for name in FUNCTIONS:
@@ -112,12 +115,20 @@ def evaluate(
     typed, JSON-compatible value. ``plain`` is ``plain_data(data)``."""
     expression = _strip_whitespace_control(source)
     try:
-        result = _compile_expression(expression)(**_variables(plain, view))
-        # StrictUndefined only raises when used; converting uses it, also
-        # inside lists and maps ({{ [_.missing] }}).
-        return to_json_compatible(result)
+        return run_with_deadline(_evaluate, expression, _variables(plain, view))
     except Exception as e:
         raise evaluation_error("Jinja", expression, e, data) from e
+
+
+def _evaluate(expression: str, variables: dict[str, Any]) -> Any:
+    result = _compile_expression(expression)(**variables)
+    # StrictUndefined only raises when used; converting uses it, also
+    # inside lists and maps ({{ [_.missing] }}).
+    return to_json_compatible(result)
+
+
+def _render(text: str, variables: dict[str, Any]) -> str:
+    return _compile_template(text).render(**variables)
 
 
 def render(
@@ -125,6 +136,6 @@ def render(
 ) -> str:
     """Render ``text`` as a template (text around or several expressions)."""
     try:
-        return _compile_template(text).render(**_variables(plain, view))
+        return run_with_deadline(_render, text, _variables(plain, view))
     except Exception as e:
         raise evaluation_error("Jinja", text, e, data) from e

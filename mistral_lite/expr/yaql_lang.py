@@ -1,7 +1,9 @@
 """YAQL, configured as Mistral configures it.
 
-Engine: keyword-argument operator ``=>``, no delegates, no iterator or
-memory limits, dicts not iterable. ``$`` is the data context, converted to
+Engine: keyword-argument operator ``=>``, no delegates, dicts not
+iterable; unlike Mistral (whose defaults are unlimited), yaql's own iterator
+and memory limits are set from the expression size budget, and integer
+products, powers and shifts are checked before they run (see ``limits``). ``$`` is the data context, converted to
 yaql's immutable structures. Output is converted back here rather than by
 yaql's finalizer: tuples and other iterables become lists, FrozenDicts
 dicts; sets of plain values stay sets (as in Mistral, so ``str()`` of one
@@ -18,22 +20,26 @@ from collections import OrderedDict
 # yaql 3.2.0 uses collections.abc after a bare `import collections`; make sure
 # the submodule is loaded whatever imported first.
 import collections.abc  # noqa: F401
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
 import yaql
 from yaql.language import exceptions as yaql_exceptions
-from yaql.language import factory
+from yaql.language import factory, specs, yaqltypes
 from yaql.language import utils as yaql_utils
+from yaql.standard_library import collections as yaql_collections
+from yaql.standard_library import math as yaql_math
+from yaql.standard_library import strings as yaql_strings
 
+from mistral_lite.expr import limits
+from mistral_lite.expr.deadline import run_with_deadline
 from mistral_lite.expr.errors import evaluation_error
 from mistral_lite.expr.functions import FUNCTIONS, call_function
 from mistral_lite.expr.view import EngineView
 
 _ENGINE_OPTIONS = {
-    "yaql.limitIterators": -1,
-    "yaql.memoryQuota": -1,
     "yaql.convertTuplesToLists": True,
     "yaql.convertSetsToLists": False,
     "yaql.iterableDicts": False,
@@ -41,9 +47,34 @@ _ENGINE_OPTIONS = {
     "yaql.convertOutputData": False,
 }
 
-_ENGINE = factory.YaqlFactory(keyword_operator="=>", allow_delegates=False).create(
-    options=_ENGINE_OPTIONS
-)
+
+@lru_cache(maxsize=8)
+def _engine(budget: limits.Limits) -> Any:
+    # yaql checks these itself: no function takes a collection longer than
+    # max_items, none returns (or takes) a value larger than max_size.
+    # Building one costs ~0.2 s (ply's tables), hence one per budget, kept.
+    options = {**_ENGINE_OPTIONS, "yaql.limitIterators": budget.max_items, "yaql.memoryQuota": budget.max_size}
+    engine = factory.YaqlFactory(keyword_operator="=>", allow_delegates=False).create(options=options)
+    engine("$")  # ply builds its tables at the first parse (~80 ms): here, not inside an evaluation's budget
+    return engine
+
+
+_current: list[Any] = [None, None]  # the budget in force and its engine
+
+
+def _engine_now() -> Any:
+    budget = limits.current()
+    if _current[0] is not budget:  # configure_limits makes a new Limits object
+        _current[:] = [budget, _engine(budget)]
+    return _current[1]
+
+
+def prepare(budget: limits.Limits) -> None:
+    """Build the engine for ``budget`` now (at configuration), not in the first evaluation."""
+    _engine(budget)
+
+
+prepare(limits.current())
 
 # "$" + a name with "#" cannot be written in a yaql expression (the lexer's
 # variables are `$\w*`), so expressions cannot reach the view object itself.
@@ -66,19 +97,101 @@ def _adapter(name: str) -> Callable[..., Any]:
     return call
 
 
+@specs.parameter("left", yaqltypes.Number())
+@specs.parameter("right", yaqltypes.Number())
+@specs.name("#operator_*")
+def _multiply(left: Any, right: Any) -> Any:
+    return limits.safe_multiply(left, right)
+
+
+# yaql's own check of `[1] * n` adds a negative term and lets any n through.
+@specs.parameter("left", yaqltypes.Sequence())
+@specs.parameter("right", int)
+@specs.name("#operator_*")
+def _repeat_list(left: Any, right: int) -> Any:
+    return limits.safe_multiply(left, right)
+
+
+@specs.parameter("left", int)
+@specs.parameter("right", yaqltypes.Sequence())
+@specs.name("#operator_*")
+def _repeat_list_reversed(left: int, right: Any) -> Any:
+    return limits.safe_multiply(left, right)
+
+
+@specs.parameter("a", yaqltypes.Number())
+@specs.parameter("b", yaqltypes.Number())
+@specs.parameter("c", yaqltypes.Number(nullable=True))
+@specs.name("pow")
+def _pow(a: Any, b: Any, c: Any = None) -> Any:
+    return limits.safe_power(a, b, c)
+
+
+@specs.parameter("value", int)
+@specs.parameter("bits_number", int)
+@specs.name("shiftBitsLeft")
+def _shift_bits_left(value: int, bits_number: int) -> int:
+    return limits.safe_shift_left(value, bits_number)
+
+
+@specs.parameter("string", yaqltypes.String())
+@specs.parameter("old", yaqltypes.String())
+@specs.parameter("new", yaqltypes.String())
+@specs.parameter("count", int)
+@specs.method
+@specs.name("replace")
+def _replace(string: str, old: str, new: str, count: int = -1) -> str:
+    # yaql checks the size of the result only once it is built.
+    return limits.safe_replace(string, old, new, count)
+
+
+# yaql's versions of these compute any integer or string, however large, in one
+# uninterruptible call; each is swapped for its bounded twin in the layer that
+# holds it (an extra layer above the standard library would slow every lookup).
+_BOUNDED_TWINS = {
+    yaql_math.multiplication: _multiply,
+    yaql_collections.list_by_int: _repeat_list,
+    yaql_collections.int_by_list: _repeat_list_reversed,
+    yaql_math.pow_: _pow,
+    yaql_math.shift_bits_left: _shift_bits_left,
+    yaql_strings.replace: _replace,
+}
+
+
+def _swap_in_bounded_twins(context: Any) -> None:
+    missing = dict(_BOUNDED_TWINS)
+    layer = context
+    while layer is not None and missing:
+        for original in list(missing):
+            name = specs.get_function_definition(missing[original]).name
+            found, _ = layer.get_functions(name, predicate=lambda spec, f=original: spec.payload is f)
+            for spec in found:
+                layer.delete_function(spec)
+                layer.register_function(missing.pop(original))
+        layer = layer.parent
+    if missing:  # a yaql upgrade moved them: fail at import, not silently unbounded
+        raise RuntimeError(f"yaql functions not found to bound: {[f.__name__ for f in missing]}")
+
+
 def _root_context() -> Any:
     context = yaql.create_context(delegates=False)
     for name in FUNCTIONS:
         context.register_function(_adapter(name), name=name)
+    _swap_in_bounded_twins(context)
     return context
 
 
 _ROOT_CONTEXT = _root_context()
 
 
-@lru_cache(maxsize=4096)
 def _parse(source: str) -> Any:
-    return _ENGINE(source)
+    # A parsed statement keeps the engine, and so the limits, it was parsed with.
+    return _parse_with(_engine_now(), source)
+
+
+@lru_cache(maxsize=4096)
+def _parse_with(engine: Any, source: str) -> Any:
+    return engine(source)
 
 
 def syntax_error(source: str) -> str | None:
@@ -131,17 +244,27 @@ def evaluate(source: str, data: Mapping[str, Any], frozen: Any, view: EngineView
     dicts, scalars, possibly sets or datetimes). Raises ExpressionError.
     """
     expression = source.strip()
+    _engine_now()  # built (once per budget) outside the deadline
     try:
-        context = _ROOT_CONTEXT.create_child_context()
-        context["$"] = frozen
-        context[_VIEW_KEY] = view
-        if isinstance(frozen, Mapping):
-            for name in _CONTEXT_VARIABLES:
-                context[name] = frozen.get(name)
-        # Inside the try: lazy results (generators) fail while being consumed.
-        return _output_data(_parse(expression).evaluate(context=context))
+        return run_with_deadline(_run, expression, frozen, view)
+    except yaql_exceptions.MemoryQuotaExceededException:
+        raise evaluation_error("YAQL", expression, limits.size_exceeded(), data) from None
+    except yaql_exceptions.CollectionTooLargeException:
+        raise evaluation_error("YAQL", expression, limits.items_exceeded(), data) from None
     except Exception as e:
         raise evaluation_error("YAQL", expression, e, data) from e
+
+
+def _run(expression: str, frozen: Any, view: EngineView | None) -> Any:
+    context = _ROOT_CONTEXT.create_child_context()
+    context["$"] = frozen
+    context[_VIEW_KEY] = view
+    if isinstance(frozen, Mapping):
+        for name in _CONTEXT_VARIABLES:
+            context[name] = frozen.get(name)
+    # Converted here, within the budget: lazy results (generators, ranges,
+    # repeat()) are only computed while being consumed.
+    return _output_data(_parse(expression).evaluate(context=context))
 
 
 def _output_data(value: Any) -> Any:
@@ -157,5 +280,8 @@ def _output_data(value: Any) -> Any:
         except TypeError:  # elements were tuples/maps, now unhashable
             return items
     if isinstance(value, Iterable):
-        return [_output_data(v) for v in value]
+        cap = limits.current().max_items
+        items = [_output_data(v) for v in itertools.islice(value, cap + 1)]
+        limits.check_items("The result", len(items))
+        return items
     return value

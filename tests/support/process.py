@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -15,10 +16,13 @@ from tests.support.ports import free_port
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, port: int | None = None, extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, extra_args: tuple[str, ...] = (),
+                 memory_cap_mb: int | None = None) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.extra_args = extra_args
+        # Address-space cap for the server, for tests whose failure mode is a memory bomb.
+        self.memory_cap_mb = memory_cap_mb
         self.proc: subprocess.Popen | None = None
         self.log_path = data_dir.parent / f"server-{self.port}.log"
 
@@ -31,10 +35,15 @@ class ServerProcess:
         log = open(self.log_path, "ab")
         args = [sys.executable, "-m", "mistral_lite", "serve", "--port", str(self.port),
                 "--data-dir", str(self.data_dir), "--log-format", "json", *self.extra_args]
-        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
+        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env={**os.environ},
+                                     preexec_fn=self._cap_memory if self.memory_cap_mb else None)
         log.close()
         self.wait_healthy(timeout)
         return self
+
+    def _cap_memory(self) -> None:
+        cap = self.memory_cap_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
     def health(self) -> dict | None:
         try:

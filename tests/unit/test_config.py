@@ -100,3 +100,22 @@ def test_max_task_starts_per_step_defaults_to_1000_comes_from_env_and_must_be_po
     assert load(None, {"MISTRAL_LITE_MAX_TASK_STARTS_PER_STEP": "50"}, {}).max_task_starts_per_step == 50
     with pytest.raises(ConfigError, match="max_task_starts_per_step"):
         load(None, {}, {"max_task_starts_per_step": 0})
+
+
+def test_expression_limits_from_file_env_and_flags(tmp_path):
+    path = write(tmp_path, "expression-timeout: 0.5\nexpression-max-size: 1000\n")
+    config = load(path, {"MISTRAL_LITE_EXPRESSION_TIMEOUT": "0.25"}, {})
+    assert (config.expression_timeout, config.expression_max_size) == (0.25, 1000)
+    assert load(None, {}, {"expression_timeout": "2"}).expression_timeout == 2.0
+    assert (load(None, {}, {}).expression_timeout, load(None, {}, {}).expression_max_size) == (0.1, 16 * 1024 * 1024)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("expression-timeout: fast\n", "expression_timeout must be a number"),
+    ("expression-timeout: 0\n", "expression_timeout must be more than 0"),
+    ("expression-timeout: .nan\n", "expression_timeout must be more than 0"),
+    ("expression-max-size: 0\n", "expression_max_size must be positive"),
+])
+def test_bad_expression_limits_name_the_option(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        load(write(tmp_path, text), {}, {})
