@@ -1,16 +1,20 @@
 """The engine's shell: feeds events to the pure engine, commits its commands, performs its effects.
 
-Each step runs synchronously on the event loop (so steps never interleave),
-its commands are applied to the in-memory rows at once and submitted to the
-log as one entry in step order, and its effects (running actions) start
-only after that entry has committed. At start, and after any failure to
-commit, the rows are rebuilt from SQLite.
+Each step runs on the engine's own thread, one at a time (so steps never
+interleave), while the event loop keeps serving: a step that evaluates a
+heavy expression delays other steps, never a request. The shell touches
+the in-memory rows only while it holds `_memory`, which a step holds too.
+A step's commands are applied to the rows at once and queued in the log as
+one entry in step order; its effects (running actions) start only after
+that entry has committed. At start the rows are loaded from SQLite; after a
+failure to commit, only the execution trees the entry touched are.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Mapping
 
 from mistral_lite import logs
 from mistral_lite.actions.system import SYSTEM_ACTIONS, SystemAction
@@ -66,9 +70,14 @@ class ExecutorCatalog:
         return bool(signature and signature.is_async)
 
 
-def _uuids() -> Iterator[str]:
-    while True:
-        yield new_id()
+class _Ids:
+    """Fresh ids for steps and entries; an iterator without generator state, so two threads may draw."""
+
+    def __iter__(self) -> "_Ids":
+        return self
+
+    def __next__(self) -> str:
+        return new_id()
 
 
 class EngineRunner:
@@ -79,7 +88,9 @@ class EngineRunner:
         self.engine = Engine(self.rows, ExecutorCatalog(executor), node.config.max_task_starts_per_step,
                              limits=EngineLimits.of(node.config))
         self.callback_base = callback_base
-        self._ids = _uuids()
+        self._ids = _Ids()
+        self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
+        self._memory = asyncio.Lock()  # held by a step, and by the shell while it reads or changes rows
         self._tasks: set[asyncio.Task[Any]] = set()
         self.timers = TimerScheduler(self._timer_fired, node.clock)
         self._builtins: dict[str, SystemAction] | None = None
@@ -94,8 +105,9 @@ class EngineRunner:
     async def start(self) -> None:
         """Load definitions and unfinished executions; settle actions a previous run left RUNNING."""
         await self._reload()
-        running = [a for a in self.rows.tables[ACTIONS].values()
-                   if a["state"] == states.RUNNING and a.get("is_sync", True)]
+        async with self._memory:
+            running = [a for a in self.rows.tables[ACTIONS].values()
+                       if a["state"] == states.RUNNING and a.get("is_sync", True)]
         deferred = [a for a in running if (a.get("runtime_context") or {}).get(DEFERRED)]
         await self._dispatch_deferred(deferred)
         for action_ex in running:
@@ -115,18 +127,22 @@ class EngineRunner:
             for a in deferred
         ])
         for action_ex in deferred:
-            task_ex = self.rows.get(TASKS, action_ex.get("task_execution_id"))
-            wf_ex = self.rows.get(WF, task_ex["workflow_execution_id"]) if task_ex else None
-            task = self.engine.spec_of(wf_ex).tasks.get(task_ex["name"]) if wf_ex else None
+            task_ex, wf_ex, task = await self._task_of(action_ex)
             if task is not None:
                 self._perform([run_effect(action_ex, wf_ex, task_ex, task)])
 
+    async def _task_of(self, action_ex: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+        """The task execution, workflow execution and task spec an action execution belongs to."""
+        async with self._memory:
+            task_ex = self.rows.get(TASKS, action_ex.get("task_execution_id"))
+            wf_ex = self.rows.get(WF, task_ex["workflow_execution_id"]) if task_ex else None
+            task = self.engine.spec_of(wf_ex).tasks.get(task_ex["name"]) if wf_ex else None
+            return task_ex, wf_ex, task
+
     async def _recover(self, action_ex: dict[str, Any]) -> None:
-        task_ex = self.rows.get(TASKS, action_ex.get("task_execution_id"))
-        wf_ex = self.rows.get(WF, task_ex["workflow_execution_id"]) if task_ex else None
+        task_ex, wf_ex, task = await self._task_of(action_ex)
         if task_ex is None or wf_ex is None:
             return
-        task = self.engine.spec_of(wf_ex).tasks.get(task_ex["name"])
         if task is not None and task.policies.safe_rerun is True:
             log.info("re-running interrupted action", execution_id=wf_ex["id"], task=task_ex["name"],
                      action_execution_id=action_ex["id"])
@@ -164,12 +180,13 @@ class EngineRunner:
     async def _record_deferred(self) -> None:
         """Mark the action executions that were recorded while draining but never started."""
         commands = []
-        for action_id in dict.fromkeys(self._deferred):
-            row = self.rows.get(ACTIONS, action_id)
-            if row is not None and row["state"] == states.RUNNING:
-                runtime = {**(row.get("runtime_context") or {}), DEFERRED: True}
-                commands.append(cmd.update(ACTIONS, action_id, {"runtime_context": runtime},
-                                           when={"state": states.RUNNING}))
+        async with self._memory:
+            for action_id in dict.fromkeys(self._deferred):
+                row = self.rows.get(ACTIONS, action_id)
+                if row is not None and row["state"] == states.RUNNING:
+                    runtime = {**(row.get("runtime_context") or {}), DEFERRED: True}
+                    commands.append(cmd.update(ACTIONS, action_id, {"runtime_context": runtime},
+                                               when={"state": states.RUNNING}))
         self._deferred.clear()
         if commands:
             try:
@@ -186,6 +203,8 @@ class EngineRunner:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        async with self._memory:  # a step still on the engine thread finishes first
+            self._engine_thread.shutdown(wait=False)
 
     # -- events -------------------------------------------------------------------
     async def handle(self, event: Event, extra_commands: list[dict[str, Any]] | None = None, *,
@@ -197,24 +216,40 @@ class EngineRunner:
         propagate unchanged."""
         if self._recovering:
             await self._after_recovery(root_of_event(self.rows, event))
-        result = self.engine.step(event, self._ids, self.node.now())
-        if result.commands:
-            await self._commit(tuple(result.commands) + tuple(extra_commands or ()), requested)
+        loop = asyncio.get_running_loop()
+        commands: tuple[dict[str, Any], ...] = ()
+        async with self._memory:
+            result = await loop.run_in_executor(self._engine_thread, self.engine.step, event, self._ids,
+                                                self.node.now())
+            if result.commands:
+                commands = tuple(result.commands) + tuple(extra_commands or ())
+                committed = self._enqueue(commands)
+        if commands:
+            await self._settle(committed, commands, requested)
         self._perform(result.effects)
-        self._evict_finished(result.commands)
+        if result.commands:
+            async with self._memory:
+                self._evict_finished(result.commands)
         return result
 
     async def commit_direct(self, commands: list[dict[str, Any]], mirror: bool = True) -> None:
         """Commit changes the engine does not decide (description, env, deletion) and mirror them in memory."""
-        for command in commands if mirror else ():
-            self.rows.apply(command)
-        await self._commit(tuple(commands), requested=True)
+        async with self._memory:
+            for command in commands if mirror else ():
+                self.rows.apply(command)
+            committed = self._enqueue(tuple(commands))
+        await self._settle(committed, tuple(commands), requested=True)
 
-    async def _commit(self, commands: tuple[dict[str, Any], ...], requested: bool) -> None:
-        """Submit one engine entry. If it cannot be recorded, only the executions it touched are rebuilt
+    def _enqueue(self, commands: tuple[dict[str, Any], ...]) -> asyncio.Future[ApplyResult]:
+        """Queue one engine entry in the log now: entries are queued in the order their steps ran."""
+        return self.node.log.enqueue(Entry(id=next(self._ids), kind="engine", commands=commands))
+
+    async def _settle(self, committed: asyncio.Future[ApplyResult], commands: tuple[dict[str, Any], ...],
+                      requested: bool) -> None:
+        """Wait for an engine entry. If it cannot be recorded, only the executions it touched are rebuilt
         from SQLite (every other execution goes on undisturbed) and the failure is reported."""
         try:
-            applied = await self.node.log.submit(Entry(id=next(self._ids), kind="engine", commands=commands))
+            applied = await committed
         except Exception as e:
             reason = f"{type(e).__name__}: {e}"
             log.error("engine entry not committed", error=reason, executions=sorted(roots_of(self.rows, commands)))
@@ -230,7 +265,7 @@ class EngineRunner:
                              params: dict[str, Any], description: str = "",
                              extra_commands: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """Start an execution; returns its row as the start step committed it."""
-        await prepare_spec(self.rows.get(WF_DEFS, definition_id))
+        await prepare_spec(self.rows.get(WF_DEFS, definition_id))  # a dict read: safe beside a step
         result = await self.handle(StartWorkflow(execution_id, definition_id, wf_input, params, description),
                                    extra_commands)
         return row_after(result.commands, WF, execution_id)
@@ -407,7 +442,8 @@ class EngineRunner:
     async def _rebuild(self, commands: tuple[dict[str, Any], ...], reason: str, requested: bool) -> None:
         """Make memory of the executions these commands touched equal to SQLite again, then, if no client
         is waiting for the answer, end them ERROR with the reason (nothing may stay RUNNING unseen)."""
-        roots = roots_of(self.rows, commands)
+        async with self._memory:
+            roots = roots_of(self.rows, commands)
         mine = {r for r in roots if r not in self._recovering}
         others = [self._recovering[r] for r in roots - mine]
         if mine:
@@ -416,9 +452,10 @@ class EngineRunner:
             try:
                 await self.node.log.barrier()  # later steps of these executions have settled too
                 snapshot = await self.node.reader.run(load_trees, sorted(mine))
-                for root in mine:
-                    self._drop_tree(root)
-                self._load(snapshot)
+                async with self._memory:
+                    for root in mine:
+                        self._drop_tree(root)
+                    self._load(snapshot)
             finally:
                 for root in mine:
                     del self._recovering[root]
@@ -455,18 +492,22 @@ class EngineRunner:
 
     async def _reload(self) -> None:
         """Rebuild memory from SQLite and arm every timer row of the loaded executions."""
-        self.rows.clear()
-        self.engine.forget_all()
-        self._load(await self.node.reader.run(load_unfinished))
-        await prepare_running_specs(self.rows.tables[WF].values())
+        snapshot = await self.node.reader.run(load_unfinished)
+        async with self._memory:
+            self.rows.clear()
+            self.engine.forget_all()
+            self._load(snapshot)
+            running = list(self.rows.tables[WF].values())
+        await prepare_running_specs(running)
 
     async def ensure_loaded(self, execution_id: str) -> None:
         """Bring a finished execution tree back into memory (a rerun reopens it)."""
         if self.rows.get(WF, execution_id) is not None:
             return
         snapshot = await self.node.read(load_tree, execution_id)
-        for table in (WF, TASKS, ACTIONS, TIMERS):
-            self.rows.load(table, snapshot.get(table, []))
+        async with self._memory:
+            for table in (WF, TASKS, ACTIONS, TIMERS):
+                self.rows.load(table, snapshot.get(table, []))
 
     async def rerun(self, task_id: str, reset: bool, env: dict[str, Any] | None) -> StepResult:
         task = await self.node.read(queries.get_row, TASKS, task_id)

@@ -91,7 +91,8 @@ class Rows:
         return self.children(WF, task_ex_id)
 
     def find(self, table: str, **equals: Any) -> list[dict[str, Any]]:
-        return [r for r in self.tables[table].values() if all(r.get(k) == v for k, v in equals.items())]
+        # list() copies in one go: definitions may be added by the shell while a step reads them.
+        return [r for r in list(self.tables[table].values()) if all(r.get(k) == v for k, v in equals.items())]
 
     # -- writes (only through commands) -------------------------------------
     def apply(self, command: Command) -> dict[str, Any] | None:

@@ -45,6 +45,10 @@ class LocalLog:
 
     async def submit(self, entry: Entry) -> ApplyResult:
         """Commit and apply one entry; resolves with its ApplyResult."""
+        return await self.enqueue(entry)
+
+    def enqueue(self, entry: Entry) -> asyncio.Future[ApplyResult]:
+        """Queue one entry now, in call order; the future resolves once it is committed and applied."""
         if self._closed:
             raise RuntimeError("log is closed")
         future: asyncio.Future[ApplyResult] = asyncio.get_running_loop().create_future()
@@ -52,7 +56,7 @@ class LocalLog:
         self._last = future
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush())
-        return await future
+        return future
 
     async def barrier(self) -> None:
         """Return once every entry submitted before this call is applied (read your writes)."""
