@@ -41,7 +41,7 @@ class Config:
     max_nesting_depth: int = field(default=DEFAULT_MAX_DEPTH, metadata={
         "help": f"deepest nesting of lists and mappings accepted in a JSON body or YAML definition (1-{HIGHEST_MAX_DEPTH})"})
     max_task_starts_per_step: int = field(default=1000, metadata={"help": "tasks one execution may start in one engine step from tasks that ended as soon as they started; more is a runaway loop and the execution ends ERROR (fan-outs started by action results do not count)"})
-    expression_timeout: float = field(default=0.1, metadata={"help": "seconds one YAQL or Jinja evaluation may run before its task fails"})
+    expression_timeout: float = field(default=2.0, metadata={"help": "seconds of CPU time one YAQL or Jinja evaluation may use before its task fails"})
     expression_max_size: int = field(default=16 * 1024 * 1024, metadata={"help": "largest string, list or parsed document, in bytes, one expression may build"})
 
     @property

@@ -13,6 +13,7 @@ failure to commit, only the execution trees the entry touched are.
 from __future__ import annotations
 
 import asyncio
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Mapping
 
@@ -45,6 +46,7 @@ from mistral_lite.store.apply import ApplyResult
 
 log = logs.get("mistral_lite.engine_runner")
 
+GIL_SWITCH_INTERVAL = 0.001  # seconds
 DEFERRED = "deferred"  # runtime_context key of an action recorded while draining, never started
 NOT_RECORDED = "A step of this execution could not be recorded, so it was stopped: {reason}"
 INTERRUPTED = (
@@ -90,6 +92,9 @@ class EngineRunner:
         self.callback_base = callback_base
         self._ids = _Ids()
         self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
+        # A step busy evaluating holds the GIL; the event loop gets it back after at most this long
+        # (CPython's default is 5 ms, and one request needs the GIL a dozen times).
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))
         self._memory = asyncio.Lock()  # held by a step, and by the shell while it reads or changes rows
         self._tasks: set[asyncio.Task[Any]] = set()
         self.timers = TimerScheduler(self._timer_fired, node.clock)

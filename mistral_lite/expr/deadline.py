@@ -24,6 +24,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import itertools
+import math
 import os
 import threading
 import time
@@ -85,7 +86,8 @@ class _Watchdog:
         self._armed: dict[int, _Armed] = {}
         self._tokens = itertools.count(1)
         self._thread: threading.Thread | None = None
-        self._idle = True  # the thread sleeps until woken (nothing was armed when it last looked)
+        self._next_look = math.inf  # when the sleeping thread looks again (inf: only when woken)
+        self._woken = False  # _wakeup was released and the thread has not looked since
 
     def arm(self, seconds: float) -> _Armed:
         armed = _Armed(threading.get_ident(), seconds, _thread_clock())
@@ -95,10 +97,9 @@ class _Watchdog:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, name="expression-deadline", daemon=True)
                 self._thread.start()
-            elif self._idle:
-                # Every evaluation has the same budget, so a sleeping-with-a-timeout
-                # thread always wakes before this deadline: only an idle one needs waking.
-                self._idle = False
+            elif armed.deadline < self._next_look and not self._woken:
+                # Sleeping past this deadline (idle, or the budget just became shorter): wake it.
+                self._woken = True
                 self._wakeup.release()
         return armed
 
@@ -114,8 +115,9 @@ class _Watchdog:
     def _watch(self) -> None:
         while True:
             with self._lock:
+                self._woken = False
                 timeout = self._fire_due()
-                self._idle = timeout < 0
+                self._next_look = math.inf if timeout < 0 else time.monotonic() + timeout
             self._wakeup.acquire(timeout=timeout)
 
     def _fire_due(self) -> float:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from mistral_lite.expr.errors import ExpressionError
 
-DEFAULT_TIMEOUT = 0.1
+DEFAULT_TIMEOUT = 2.0
 DEFAULT_MAX_SIZE = 16 * 1024 * 1024
 
 # CPython's own bound for int <-> str conversion (sys.get_int_max_str_digits).

@@ -69,7 +69,9 @@ async def task_of(api: Api, execution_id: str, name: str) -> dict:
 
 
 async def test_every_bomb_fails_its_task_and_health_keeps_answering(tmp_path):
-    server = ServerProcess(tmp_path / "data", memory_cap_mb=MEMORY_CAP_MB).start()
+    # A small budget keeps the suite quick; the kill -9 test below runs with the default one.
+    server = ServerProcess(tmp_path / "data", memory_cap_mb=MEMORY_CAP_MB,
+                           extra_args=("--expression-timeout", "0.2")).start()
     try:
         async with aiohttp.ClientSession(timeout=CLIENT_TIMEOUT) as http:
             api = Api(http, server.url)

@@ -107,7 +107,7 @@ def test_expression_limits_from_file_env_and_flags(tmp_path):
     config = load(path, {"MISTRAL_LITE_EXPRESSION_TIMEOUT": "0.25"}, {})
     assert (config.expression_timeout, config.expression_max_size) == (0.25, 1000)
     assert load(None, {}, {"expression_timeout": "2"}).expression_timeout == 2.0
-    assert (load(None, {}, {}).expression_timeout, load(None, {}, {}).expression_max_size) == (0.1, 16 * 1024 * 1024)
+    assert (load(None, {}, {}).expression_timeout, load(None, {}, {}).expression_max_size) == (2.0, 16 * 1024 * 1024)
 
 
 @pytest.mark.parametrize("text, message", [
