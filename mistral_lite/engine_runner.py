@@ -1,9 +1,11 @@
 """The engine's shell: feeds events to the pure engine, commits its commands, performs its effects.
 
-Each step runs on the engine's own thread, one at a time (so steps never
-interleave), while the event loop keeps serving: a step that evaluates a
-heavy expression delays other steps, never a request. The shell touches
-the in-memory rows only while it holds `_memory`, which a step holds too.
+Steps run one at a time (so they never interleave), under `_memory`, the
+lock the shell also holds whenever it reads or changes the in-memory rows.
+A step runs on the event loop while each of its evaluations stays within
+20 ms of CPU; one that would take longer is abandoned (steps are pure: its
+changes are rolled back) and run again on the engine's own thread, so a
+heavy expression delays other steps, never a request.
 A step's commands are applied to the rows at once and queued in the log as
 one entry in step order; its effects (running actions) start only after
 that entry has committed. At start the rows are loaded from SQLite; after a
@@ -35,6 +37,7 @@ from mistral_lite.engine.limits import EngineLimits
 from mistral_lite.engine.rows import ACTIONS, TASKS, TIMERS, WF, WF_DEFS, Rows
 from mistral_lite.engine.step import StepResult
 from mistral_lite.executor import ActionContext, Executor, Outcome
+from mistral_lite.expr.deadline import OffLoop, inline_budget
 from mistral_lite.ids import new_id
 from mistral_lite.log.entry import Entry
 from mistral_lite.node import Node
@@ -47,6 +50,8 @@ from mistral_lite.store.apply import ApplyResult
 log = logs.get("mistral_lite.engine_runner")
 
 GIL_SWITCH_INTERVAL = 0.001  # seconds
+# CPU an evaluation may take on the event loop; past it the step is run again on the engine thread.
+INLINE_EVALUATION_SECONDS = 0.02
 DEFERRED = "deferred"  # runtime_context key of an action recorded while draining, never started
 NOT_RECORDED = "A step of this execution could not be recorded, so it was stopped: {reason}"
 INTERRUPTED = (
@@ -224,8 +229,12 @@ class EngineRunner:
         loop = asyncio.get_running_loop()
         commands: tuple[dict[str, Any], ...] = ()
         async with self._memory:
-            result = await loop.run_in_executor(self._engine_thread, self.engine.step, event, self._ids,
-                                                self.node.now())
+            now = self.node.now()
+            try:
+                with inline_budget(INLINE_EVALUATION_SECONDS):
+                    result = self.engine.step(event, self._ids, now)
+            except OffLoop:  # the step was rolled back; an evaluation needs longer than the loop may wait
+                result = await loop.run_in_executor(self._engine_thread, self.engine.step, event, self._ids, now)
             if result.commands:
                 commands = tuple(result.commands) + tuple(extra_commands or ())
                 committed = self._enqueue(commands)

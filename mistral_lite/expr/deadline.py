@@ -28,7 +28,8 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from mistral_lite.expr import limits
@@ -40,6 +41,25 @@ T = TypeVar("T")
 _REFIRE_SECONDS = 0.01
 
 _set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+
+
+class OffLoop(BaseException):
+    """An evaluation went past the short budget of :func:`inline_budget`: the caller should run its
+    work again where it may take the full budget (a BaseException, so no handler of errors takes it)."""
+
+
+@contextmanager
+def inline_budget(seconds: float) -> Iterator[None]:
+    """Evaluations in this thread stop at `seconds` of CPU (if shorter than the budget) with OffLoop.
+
+    The shell runs engine steps on the event loop this way: nearly every step is quick and stays
+    there; one whose evaluation would hold the loop is abandoned (steps are pure) and run elsewhere."""
+    previous = getattr(_local, "inline", None)
+    _local.inline = seconds
+    try:
+        yield
+    finally:
+        _local.inline = previous
 
 
 class DeadlineExceeded(BaseException):
@@ -178,7 +198,10 @@ def run_with_deadline(function: Callable[..., T], *args: Any) -> T:
     """
     if getattr(_local, "armed", None) is not None:
         return function(*args)
-    armed = _WATCHDOG.arm(limits.current().timeout)
+    budget, inline = limits.current().timeout, getattr(_local, "inline", None)
+    moving = inline is not None and inline < budget
+    exceeded = OffLoop if moving else limits.time_exceeded
+    armed = _WATCHDOG.arm(inline if moving else budget)
     _local.armed = armed
     fired = False
     try:
@@ -191,11 +214,11 @@ def run_with_deadline(function: Callable[..., T], *args: Any) -> T:
         # Delivered, possibly before the `finally` above could disarm.
         _WATCHDOG.disarm(armed.token)
         _local.armed = None
-        raise limits.time_exceeded() from None
+        raise exceeded() from None
     except BaseException:
         if fired:  # the library turned our exception into one of its own
-            raise limits.time_exceeded() from None
+            raise exceeded() from None
         raise
     if fired:  # fired just as the function returned, or was swallowed
-        raise limits.time_exceeded()
+        raise exceeded()
     return value

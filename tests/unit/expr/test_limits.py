@@ -186,3 +186,19 @@ def test_a_full_garbage_collection_is_not_charged(budget):
     assert deadline.run_with_deadline(lambda: (gc.collect(), "done")[1]) == "done"
     assert time.thread_time() - started > 0.005 or len(heap) == 0  # the collection outlasted the budget
     del heap
+
+
+def test_an_inline_budget_moves_a_long_evaluation_instead_of_failing_it(budget):
+    from mistral_lite.expr.deadline import OffLoop, inline_budget
+
+    budget(timeout=30)
+    slow = "{% for a in range(3000) %}{% for b in range(100) %}{% endfor %}{% endfor %}"
+    with inline_budget(0.005):
+        assert evaluate("<% 1 + 1 %>", {}) == 2  # quick ones stay where they are
+        with pytest.raises(OffLoop):
+            evaluate(slow, {})
+    assert evaluate(slow, {}) == ""  # given the full budget, the same evaluation completes
+    with inline_budget(60):  # an inline budget longer than the budget changes nothing
+        with pytest.raises(ExpressionError, match="time limit"):
+            budget(timeout=0.005)
+            evaluate(slow, {})
