@@ -36,6 +36,19 @@ def start(server: ServerProcess, n: int, seconds: float) -> str:
     return call("POST", server.url + "/executions", body)["id"]
 
 
+def nap_running(server: ServerProcess, n: int, seconds: float) -> str:
+    """Upload the workflows, start one execution, return its id once its nap runs."""
+    call("POST", server.url + "/workflows", text=WORKFLOWS)
+    execution_id = start(server, n, seconds)
+    wait_until(lambda: naps_running(server, 1), 10, "nap running")
+    return execution_id
+
+
+def wait_for_state(server: ServerProcess, execution_id: str, state: str) -> tuple[str, str]:
+    wait_until(lambda: outcomes(server, [execution_id])[execution_id][0] == state, 20, state)
+    return outcomes(server, [execution_id])[execution_id]
+
+
 def naps_running(server: ServerProcess, count: int) -> bool:
     listed = call("GET", server.url + "/tasks?name=nap&state=RUNNING&limit=1000&fields=id")
     return len(listed["tasks"]) >= count
@@ -75,16 +88,13 @@ def test_ctrl_c_two_seconds_into_a_three_second_sleep(tmp_path):
     data = tmp_path / "data"
     server = ServerProcess(data).start()
     try:
-        call("POST", server.url + "/workflows", text=WORKFLOWS)
-        execution_id = start(server, 21, 3)
-        wait_until(lambda: naps_running(server, 1), 10, "nap running")
+        execution_id = nap_running(server, 21, 3)
         time.sleep(2)  # the moment of the report: two seconds into the sleep
     finally:
         assert server.stop(signal.SIGINT, timeout=30) == 0, server.log()
     again = ServerProcess(data, port=server.port).start()
     try:
-        wait_until(lambda: outcomes(again, [execution_id])[execution_id][0] == "SUCCESS", 20, "SUCCESS")
-        assert outcomes(again, [execution_id])[execution_id] == ("SUCCESS", '{"r": 42}')
+        assert wait_for_state(again, execution_id, "SUCCESS") == ("SUCCESS", '{"r": 42}')
     finally:
         again.stop()
 
@@ -93,16 +103,14 @@ def test_the_drain_is_bounded_and_what_still_runs_is_interrupted(tmp_path):
     data = tmp_path / "data"
     server = ServerProcess(data, extra_args=("--drain-timeout", "1")).start()
     try:
-        call("POST", server.url + "/workflows", text=WORKFLOWS)
-        execution_id = start(server, 1, 60)
-        wait_until(lambda: naps_running(server, 1), 10, "nap running")
+        execution_id = nap_running(server, 1, 60)
         began = time.monotonic()
     finally:
         assert server.stop(signal.SIGTERM, timeout=30) == 0, server.log()
     assert time.monotonic() - began < 15  # one second of drain, not the sixty of the sleep
     again = ServerProcess(data, port=server.port).start()
     try:
-        wait_until(lambda: outcomes(again, [execution_id])[execution_id][0] == "ERROR", 20, "ERROR")
+        wait_for_state(again, execution_id, "ERROR")
         ex = call("GET", f"{again.url}/executions/{execution_id}")
         assert "safe-rerun" in ex["state_info"]
     finally:
@@ -113,9 +121,7 @@ def test_a_second_signal_stops_without_waiting(tmp_path):
     data = tmp_path / "data"
     server = ServerProcess(data).start()
     try:
-        call("POST", server.url + "/workflows", text=WORKFLOWS)
-        start(server, 1, 60)
-        wait_until(lambda: naps_running(server, 1), 10, "nap running")
+        nap_running(server, 1, 60)
         server.proc.send_signal(signal.SIGTERM)
         wait_until(lambda: "draining" in full_log(server), 10, "the drain to begin")
     finally:
