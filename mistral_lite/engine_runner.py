@@ -92,8 +92,7 @@ class EngineRunner:
         self.node = node
         self.executor = executor
         self.rows = Rows()
-        self.engine = Engine(self.rows, ExecutorCatalog(executor), node.config.max_task_starts_per_step,
-                             limits=EngineLimits.of(node.config))
+        self.engine = Engine(self.rows, ExecutorCatalog(executor), limits=EngineLimits.of(node.config))
         self.callback_base = callback_base
         self._ids = _Ids()
         self._engine_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")

@@ -28,7 +28,7 @@ from mistral_lite.engine.step import Step, StepResult
 from mistral_lite.engine.joins import Joins
 from mistral_lite.engine.limits import EngineLimits
 from mistral_lite.engine.reverse import ReverseFlow
-from mistral_lite.engine.tasks import DEFAULT_MAX_TASK_STARTS, TaskLifecycle
+from mistral_lite.engine.tasks import TaskLifecycle
 from mistral_lite.engine.with_items import WithItems
 from mistral_lite.engine.workflows import WorkflowLifecycle
 from mistral_lite.lang.specs import WorkflowSpec
@@ -40,11 +40,9 @@ STOP_STATES = (states.SUCCESS, states.ERROR, states.CANCELLED)
 
 class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
     def __init__(self, rows: Rows, catalog: ActionCatalog,
-                 max_task_starts_per_step: int = DEFAULT_MAX_TASK_STARTS,
                  limits: EngineLimits = EngineLimits()) -> None:
         self.rows = rows
         self.catalog = catalog
-        self.max_task_starts_per_step = max_task_starts_per_step
         self.limits = limits
         self._specs: dict[str, WorkflowSpec] = {}
 

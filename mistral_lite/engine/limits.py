@@ -16,6 +16,7 @@ class LimitSettings(Protocol):
     max_subworkflow_depth: int
     max_action_input_size: int
     max_action_result_size: int
+    max_task_starts_per_step: int
 
 
 @dataclass(frozen=True)
@@ -26,13 +27,17 @@ class EngineLimits:
     max_action_input_size: int = 0
     # Bytes of the JSON of what one task publishes (branch or global); 0: no limit.
     max_published_size: int = 0
+    # Tasks one workflow may start within a single step from tasks that began in that same step
+    # (so ended at once) before it is judged a runaway loop.
+    max_task_starts_per_step: int = 1000
 
     @classmethod
     def of(cls, config: LimitSettings) -> EngineLimits:
         # What a task publishes is kept like a result (Mistral bounds both with one option).
         return cls(max_subworkflow_depth=config.max_subworkflow_depth,
                    max_action_input_size=config.max_action_input_size,
-                   max_published_size=config.max_action_result_size)
+                   max_published_size=config.max_action_result_size,
+                   max_task_starts_per_step=config.max_task_starts_per_step)
 
     def check_depth(self, rows: Rows, wf_ex: Mapping[str, Any], name: str) -> None:
         """Raise TaskFailure if starting sub-workflow `name` under wf_ex would nest deeper than allowed."""

@@ -16,7 +16,6 @@ from mistral_lite.lang.specs import TaskSpec, Target
 from mistral_lite.lang.values import is_expression
 from mistral_lite.project import DEFAULT_PROJECT
 
-DEFAULT_MAX_TASK_STARTS = 1000
 
 
 class TaskLifecycle:
@@ -24,9 +23,6 @@ class TaskLifecycle:
 
     catalog: ActionCatalog
     limits: EngineLimits
-    # Tasks one workflow may start within a single step from tasks that began in that same step
-    # (so ended at once) before it is judged a runaway loop; the Engine sets it from the config.
-    max_task_starts_per_step = DEFAULT_MAX_TASK_STARTS
 
     # -- start ---------------------------------------------------------------
     def new_task_execution(self, step: Step, wf_ex: dict[str, Any], task: TaskSpec, inbound: Mapping[str, Any],
@@ -81,8 +77,8 @@ class TaskLifecycle:
             # stopped instead of spinning without end. Tasks started by an action's result (a fan-out of
             # any width) or by the workflow's start do not count.
             step.started[wf_id] = step.started.get(wf_id, 0) + 1
-            if step.started[wf_id] > self.max_task_starts_per_step:
-                limit = self.max_task_starts_per_step
+            if step.started[wf_id] > self.limits.max_task_starts_per_step:
+                limit = self.limits.max_task_starts_per_step
                 self.finish_workflow(step, wf_ex, states.ERROR,
                                      f"Stopped after {limit} tasks started in one step by tasks that ended as soon as "
                                      f"they started: a loop of tasks that end as soon as they start? (last: "

@@ -5,6 +5,7 @@ import pytest
 from mistral_lite.engine import states
 from mistral_lite.engine.errors import InvalidWorkflowInput, StateConflict
 from mistral_lite.engine.events import ActionFinished, RerunTask, ResumeWorkflow
+from mistral_lite.engine.limits import EngineLimits
 from tests.unit.engine.harness import Harness, default_outcome
 
 
@@ -444,7 +445,7 @@ def test_a_long_chain_of_tasks_that_end_at_once_does_not_exhaust_the_stack():
 
 def test_a_loop_of_tasks_that_fail_at_once_is_stopped_not_spun_for_ever():
     h = Harness(doc("wf:\n  tasks:\n    go: {on-success: [again]}\n    again: {workflow: ghost, on-error: [again]}\n"))
-    h.engine.max_task_starts_per_step = 50
+    h.engine.limits = EngineLimits(max_task_starts_per_step=50)
     ex = h.start("wf")
     wf = h.execution(ex)
     assert wf["state"] == states.ERROR and "a loop of tasks that end as soon as they start" in wf["state_info"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mistral_lite.engine import states
 from mistral_lite.engine.engine import Engine
+from mistral_lite.engine.limits import EngineLimits
 from mistral_lite.engine.rows import ACTIONS, TASKS, Rows
 from tests.unit.engine.harness import Harness, SystemCatalog
 
@@ -54,7 +55,7 @@ def test_with_items_over_5000_items_succeeds_with_every_result_in_order():
 
 def test_the_runaway_limit_comes_from_the_engine_constructor_and_the_message_names_the_option():
     h = Harness(RUNAWAY)
-    h.engine = Engine(h.rows, SystemCatalog(), max_task_starts_per_step=7)
+    h.engine = Engine(h.rows, SystemCatalog(), limits=EngineLimits(max_task_starts_per_step=7))
     ex = h.start("wf")
     wf = h.execution(ex)
     assert wf["state"] == states.ERROR
@@ -65,7 +66,7 @@ def test_the_runaway_limit_comes_from_the_engine_constructor_and_the_message_nam
 def test_a_chain_of_tasks_that_end_at_once_is_stopped_past_the_limit_and_runs_below_it():
     short, long_ = Harness(instant_chain(10)), Harness(instant_chain(30))
     for h in (short, long_):
-        h.engine = Engine(h.rows, SystemCatalog(), max_task_starts_per_step=20)
+        h.engine = Engine(h.rows, SystemCatalog(), limits=EngineLimits(max_task_starts_per_step=20))
     assert short.execution(short.start("wf"))["state"] == states.SUCCESS
     ex = long_.start("wf")
     assert long_.execution(ex)["state"] == states.ERROR
@@ -74,7 +75,7 @@ def test_a_chain_of_tasks_that_end_at_once_is_stopped_past_the_limit_and_runs_be
 
 def test_a_fan_out_wider_than_the_limit_is_not_a_runaway():
     h = Harness(fan_out(50))
-    h.engine = Engine(h.rows, SystemCatalog(), max_task_starts_per_step=5)
+    h.engine = Engine(h.rows, SystemCatalog(), limits=EngineLimits(max_task_starts_per_step=5))
     ex = h.start("wf")
     assert_all_succeeded(h, ex, 51)
 
