@@ -225,7 +225,6 @@ class EngineRunner:
         propagate unchanged."""
         if self._recovering:
             await self._after_recovery(root_of_event(self.rows, event))
-        loop = asyncio.get_running_loop()
         commands: tuple[dict[str, Any], ...] = ()
         async with self._memory:
             now = self.node.now()
@@ -233,7 +232,8 @@ class EngineRunner:
                 with inline_budget(INLINE_EVALUATION_SECONDS):
                     result = self.engine.step(event, self._ids, now)
             except OffLoop:  # the step was rolled back; an evaluation needs longer than the loop may wait
-                result = await loop.run_in_executor(self._engine_thread, self.engine.step, event, self._ids, now)
+                result = await asyncio.get_running_loop().run_in_executor(
+                    self._engine_thread, self.engine.step, event, self._ids, now)
             if result.commands:
                 commands = tuple(result.commands) + tuple(extra_commands or ())
                 committed = self._enqueue(commands)

@@ -21,12 +21,17 @@ from tests.support.process import ServerProcess
 GARBAGE = bytes(range(0xA0, 0xE0))
 
 
+def _run_as_root(args: list[str]) -> None:
+    """Make a real fault; the suite runs as root on ext4, as CI does, so a refusal fails the test."""
+    done = subprocess.run(args, capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"{' '.join(args[:2])} failed (needs root on ext4): {done.stderr.strip()}")
+
+
 @contextmanager
 def immutable(path: Path) -> Iterator[Path]:
     """chattr +i: not even root can write it, and writes through already open files fail."""
-    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"chattr +i failed (the suite runs as root on ext4, as CI does): {done.stderr.strip()}")
+    _run_as_root(["chattr", "+i", str(path)])
     try:
         yield path
     finally:
@@ -77,10 +82,7 @@ def serve_expecting_refusal(data_dir: Path, extra_args: tuple[str, ...] = (), ti
 def small_file_system(path: Path, size: str = "4m") -> Iterator[Path]:
     """A tmpfs of `size` mounted at path (root only), to fill up for real."""
     path.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.fail(f"cannot mount a tmpfs (the suite runs as root, as CI does): {done.stderr.strip()}")
+    _run_as_root(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)])
     try:
         yield path
     finally:
