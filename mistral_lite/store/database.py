@@ -122,6 +122,20 @@ class Store:
         self.write_error, self._write_fault = None, 0
         return result
 
+    def restore(self, source: sqlite3.Connection, drop_tables: Sequence[str] = ()) -> None:
+        """Replace the whole database by a copy (a Raft snapshot), in place: open read connections
+        see the new content. Tables only the copy should hold are dropped; an older copy is migrated."""
+        with self._lock:
+            try:
+                source.backup(self._conn)
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._write(lambda conn: [conn.execute(f'DROP TABLE IF EXISTS "{t}"') for t in drop_tables])
+                self.schema_version = migrate(self._conn)
+                self.catalog = read_catalog(self._conn)
+            except Exception as e:
+                raise as_storage_fault(e) or StorageFault(f"restore failed: {type(e).__name__}: {e}",
+                                                          sqlite_code(e)) from e
+
     def apply_batch(self, batch: Sequence[tuple[int, Entry]]) -> list[ApplyResult]:
         """Apply entries (index, entry) in order, all in one transaction."""
         with self._lock:
