@@ -5,19 +5,19 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 from mistral_lite.errors import StartRefused
 from mistral_lite.log.entry import Entry
 from mistral_lite.store import integrity
-from mistral_lite.store.apply import ApplyResult, StorageFault, apply_entry
+from mistral_lite.store.apply import ApplyResult, apply_entry, apply_raw
 from mistral_lite.store.catalog import Catalog, read_catalog
+from mistral_lite.store.faults import SQLITE_FULL, STORAGE_FAULTS, StorageFault, as_storage_fault, sqlite_code
 from mistral_lite.store.migrations import migrate
 
-# Primary result codes that mean the file or the disk, not the data, is at fault
-# (https://sqlite.org/rescode.html): PERM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB.
-SQLITE_FULL = 13
-STORAGE_FAULTS = {3, 8, 10, 11, SQLITE_FULL, 14, 26}
+T = TypeVar("T")
+
+__all__ = ["SQLITE_FULL", "STORAGE_FAULTS", "Store", "StorageFault", "connect"]
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
@@ -72,47 +72,79 @@ class Store:
         with self._lock:
             return self._conn.execute("SELECT last_applied FROM log_state").fetchone()[0]
 
-    def apply_raft(self, raft_index: int, raw: str | bytes) -> ApplyResult:
-        """Decode and apply one replicated entry (temporary: the store part replaces this)."""
-        try:
-            entry = Entry.from_json(raw)
-        except Exception as e:
-            entry = Entry(id=f"invalid-{raft_index}", kind="request", commands=({"op": f"invalid: {e}"},))
-        try:
-            return self.apply_batch([(raft_index, entry)])[0]
-        except sqlite3.Error as e:
-            raise StorageFault(str(e)) from e
+    def log_state(self) -> dict[str, Any]:
+        """Where the log stands: last_applied, epoch, chain (the fence) and index_base."""
+        with self._lock:
+            row = self._conn.execute("SELECT last_applied, epoch, chain, index_base FROM log_state").fetchone()
+        return dict(zip(("last_applied", "epoch", "chain", "index_base"), row))
 
     def index_base(self) -> int:
-        return 0
-
-    def log_state(self) -> dict:
+        """What is added to a Raft index to get the stored index (entries this database held before Raft)."""
         with self._lock:
-            last_applied, epoch = self._conn.execute("SELECT last_applied, epoch FROM log_state").fetchone()
-        return {"last_applied": last_applied, "epoch": epoch}
+            return self._conn.execute("SELECT index_base FROM log_state").fetchone()[0]
 
     def set_index_base(self, base: int) -> None:
-        pass
+        """Set once, when Raft first starts on this database (base = last_applied then)."""
+        if not isinstance(base, int) or isinstance(base, bool) or base < 0:
+            raise ValueError(f"index base must be a non-negative integer, not {base!r}")
+        with self._lock:
+            self._write(lambda conn: conn.execute("UPDATE log_state SET index_base = ?", (base,)))
+
+    def apply_raft(self, raft_index: int, raw: str | bytes) -> ApplyResult:
+        """Decode and apply one replicated entry at stored index index_base + raft_index, in one
+        transaction. Raises nothing but StorageFault: whatever the bytes, every node records the
+        same outcome, and a failure of this node's storage stops this node rather than diverge it."""
+        def apply(conn: sqlite3.Connection) -> ApplyResult:
+            base = conn.execute("SELECT index_base FROM log_state").fetchone()[0]
+            return apply_raw(conn, self.catalog, base + raft_index, raw)
+
+        with self._lock:
+            try:
+                return self._write(apply)
+            except StorageFault:
+                raise
+            except Exception as e:
+                # Everything an entry can cause is recorded inside the transaction; what escapes it
+                # (BEGIN or COMMIT failing, a lock held too long) is this node's trouble.
+                raise as_storage_fault(e) or StorageFault(f"{type(e).__name__}: {e}", sqlite_code(e)) from e
+
+    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run work in one write transaction (the caller holds the lock); roll back if it raises."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            result = work(conn)
+            conn.execute("COMMIT")
+        except BaseException as e:
+            self._note_fault(e)
+            _rollback(conn)
+            raise
+        self.write_error, self._write_fault = None, 0
+        return result
+
+    def restore(self, source: sqlite3.Connection, drop_tables: Sequence[str] = ()) -> None:
+        """Replace the whole database by a copy (a Raft snapshot), in place: open read connections
+        see the new content. Tables only the copy should hold are dropped; an older copy is migrated."""
+        with self._lock:
+            try:
+                source.backup(self._conn)
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._write(lambda conn: [conn.execute(f'DROP TABLE IF EXISTS "{t}"') for t in drop_tables])
+                self.schema_version = migrate(self._conn)
+                self.catalog = read_catalog(self._conn)
+            except Exception as e:
+                raise as_storage_fault(e) or StorageFault(f"restore failed: {type(e).__name__}: {e}",
+                                                          sqlite_code(e)) from e
 
     def apply_batch(self, batch: Sequence[tuple[int, Entry]]) -> list[ApplyResult]:
         """Apply entries (index, entry) in order, all in one transaction."""
         with self._lock:
-            conn = self._conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                results = [apply_entry(conn, self.catalog, index, entry) for index, entry in batch]
-                conn.execute("COMMIT")
-            except BaseException as e:
-                self._note_fault(e)
-                _rollback(conn)
-                raise
-            self.write_error, self._write_fault = None, 0
-            return results
+            return self._write(lambda conn: [apply_entry(conn, self.catalog, i, entry) for i, entry in batch])
 
     def _note_fault(self, error: BaseException) -> None:
-        code = getattr(error, "sqlite_errorcode", 0) & 0xFF
-        if isinstance(error, sqlite3.Error) and code in STORAGE_FAULTS:
-            self.write_error, self._write_fault = str(error), code
+        fault = as_storage_fault(error)
+        if fault is not None and fault.code in STORAGE_FAULTS:
+            self.write_error, self._write_fault = str(fault.__cause__ or fault), fault.code
 
     def probe_write(self) -> None:
         """After a storage fault: commit an empty change to see whether writes work again.

@@ -209,6 +209,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX cron_triggers_next ON cron_triggers (next_execution_time);
         """,
     ),
+    (
+        2,
+        """
+        -- The fence of a cluster: id of the last accepted engine entry or barrier (the next engine
+        -- entry must name it as prev), and what is added to a Raft index to get the stored index
+        -- (a database that ran as a single node already holds that many entries).
+        ALTER TABLE log_state ADD COLUMN chain TEXT;
+        ALTER TABLE log_state ADD COLUMN index_base INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
