@@ -43,6 +43,10 @@ class Config:
     max_task_starts_per_step: int = field(default=1000, metadata={"help": "tasks one execution may start in one engine step from tasks that ended as soon as they started; more is a runaway loop and the execution ends ERROR (fan-outs started by action results do not count)"})
     expression_timeout: float = field(default=2.0, metadata={"help": "seconds of CPU time one YAQL or Jinja evaluation may use before its task fails"})
     expression_max_size: int = field(default=16 * 1024 * 1024, metadata={"help": "largest string, list or parsed document, in bytes, one expression may build"})
+    raft_address: str = field(default="", metadata={"help": "this node's Raft host:port, e.g. 127.0.0.1:7991 (empty: a single node)"})
+    peers: str = field(default="", metadata={"help": "the other cluster nodes, comma-separated raft_host:raft_port=http_api_base, e.g. 127.0.0.1:7992=http://127.0.0.1:8992"})
+    cluster_secret: str = field(default="", metadata={"help": "shared secret of the cluster's Raft traffic (prefer the env var or cluster_secret_file over a flag)"})
+    cluster_secret_file: str = field(default="", metadata={"help": "file holding the cluster secret (used when cluster_secret is empty)"})
 
     @property
     def database_path(self) -> Path:
@@ -78,6 +82,52 @@ class Config:
             raise ConfigError(f"expression_timeout must be more than 0 and at most 3600 seconds, got {self.expression_timeout}")
         if self.expression_max_size <= 0:
             raise ConfigError("expression_max_size must be positive")
+        self._validate_cluster()
+
+    def _validate_cluster(self) -> None:
+        if self.raft_address:
+            try:
+                parse_host_port(self.raft_address)
+            except ValueError as e:
+                raise ConfigError(f"raft_address: {e}") from None
+        try:
+            peers = parse_peers(self.peers)
+        except ValueError as e:
+            raise ConfigError(f"peers: {e}") from None
+        if peers and not self.raft_address:
+            raise ConfigError("peers need raft_address: the Raft host:port of this node")
+        if self.raft_address and not (self.cluster_secret or self.cluster_secret_file):
+            raise ConfigError("a cluster (raft_address) needs cluster_secret (env MISTRAL_LITE_CLUSTER_SECRET) "
+                              "or cluster_secret_file; there is no built-in secret")
+
+
+@dataclass(frozen=True)
+class Peer:
+    """Another node of the cluster: where its Raft port and its REST API are."""
+
+    address: str  # raft host:port
+    url: str  # base of its REST API, e.g. http://127.0.0.1:8992
+
+
+def parse_host_port(text: str) -> tuple[str, int]:
+    host, sep, port = text.strip().rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected host:port, got {text!r}")
+    return host, int(port)
+
+
+def parse_peers(text: str) -> list[Peer]:
+    """`host:port=http(s)://...` entries, comma-separated; empty text is no peers."""
+    peers: list[Peer] = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        address, sep, url = item.partition("=")
+        parse_host_port(address)
+        if not sep or not url.startswith(("http://", "https://")) or len(url) <= url.index("//") + 2:
+            raise ValueError(f"expected raft_host:raft_port=http(s)://api_host:api_port, got {item!r}")
+        peers.append(Peer(address.strip(), url.strip().rstrip("/")))
+    return peers
 
 
 def option_fields() -> list[dataclasses.Field]:

@@ -72,6 +72,13 @@ class Store:
         with self._lock:
             return self._conn.execute("SELECT last_applied FROM log_state").fetchone()[0]
 
+    def log_state(self) -> dict:
+        """The log bookkeeping row (last_applied, epoch, ...), without its singleton key."""
+        with self._lock:
+            cursor = self._conn.execute("SELECT * FROM log_state")
+            row = cursor.fetchone()
+        return {d[0]: v for d, v in zip(cursor.description, row) if d[0] != "singleton"}
+
     def apply_batch(self, batch: Sequence[tuple[int, Entry]]) -> list[ApplyResult]:
         """Apply entries (index, entry) in order, all in one transaction."""
         with self._lock:

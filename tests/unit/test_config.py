@@ -119,3 +119,31 @@ def test_expression_limits_from_file_env_and_flags(tmp_path):
 def test_bad_expression_limits_name_the_option(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
         load(write(tmp_path, text), {}, {})
+
+
+def test_cluster_options_parse_peers_and_default_to_a_single_node():
+    from mistral_lite.config import Peer, parse_peers
+
+    assert (Config().raft_address, Config().peers) == ("", "")
+    config = load(None, {"MISTRAL_LITE_CLUSTER_SECRET": "s3cret"}, {
+        "raft_address": "127.0.0.1:7991",
+        "peers": "127.0.0.1:7992=http://127.0.0.1:8992, 127.0.0.1:7993=https://node3.example:8993/"})
+    assert config.cluster_secret == "s3cret"
+    assert parse_peers(config.peers) == [Peer("127.0.0.1:7992", "http://127.0.0.1:8992"),
+                                         Peer("127.0.0.1:7993", "https://node3.example:8993")]
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"raft_address": "127.0.0.1", "cluster_secret": "s"}, "raft_address: expected host:port"),
+    ({"raft_address": "127.0.0.1:70000", "cluster_secret": "s"}, "raft_address: expected host:port"),
+    ({"raft_address": "h:1", "cluster_secret": "s", "peers": "h:2"}, "peers: expected raft_host:raft_port=http"),
+    ({"raft_address": "h:1", "cluster_secret": "s", "peers": "h:2=ftp://h:3"}, "peers: expected raft_host"),
+    ({"raft_address": "h:1", "cluster_secret": "s", "peers": "h=http://h:3"}, "peers: expected host:port"),
+    ({"peers": "h:2=http://h:3"}, "peers need raft_address"),
+    ({"raft_address": "h:1"}, "needs cluster_secret"),
+])
+def test_bad_cluster_options_name_the_option(options, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Config(**options).validate()
+    if "raft_address" in options and "cluster_secret" not in options:
+        Config(**options, cluster_secret_file="data/cluster/secret").validate()
