@@ -13,6 +13,7 @@ from mistral_lite.api import (
     middleware,
     reports,
     root,
+    services,
     tasks,
     workbooks,
     workflows,
@@ -32,6 +33,6 @@ def make_app(node: Node, runner: object) -> web.Application:
     app[RUNNER] = runner
     app[CREATING] = {}
     for module in (root, workflows, workbooks, actions, environments, executions, reports, tasks,
-                   action_executions, cron_triggers):
+                   action_executions, cron_triggers, services):
         app.add_routes(module.routes())
     return app
