@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -43,6 +44,10 @@ async def ask_health(http: aiohttp.ClientSession, url: str, timeout: float = HEA
             body = await r.json(content_type=None)
     except asyncio.TimeoutError:
         return NodeHealth(base, None, f"no answer within {timeout:g} s")
+    except aiohttp.ClientConnectorError as e:
+        error = e.os_error
+        reason = os.strerror(error.errno) if (error.errno or 0) > 0 else (error.strerror or str(error))
+        return NodeHealth(base, None, f"cannot connect: {reason}")
     except (aiohttp.ClientError, ValueError) as e:
         return NodeHealth(base, None, str(e) or type(e).__name__)
     if not isinstance(body, dict):
