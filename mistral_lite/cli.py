@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from mistral_lite.errors import StartRefused
+    from mistral_lite.errors import NodeFailed, StartRefused
     from mistral_lite.server import serve
     from mistral_lite.store.migrations import MigrationError
 
@@ -120,6 +120,9 @@ def _serve(args: argparse.Namespace) -> int:
     except (OSError, StartRefused, MigrationError) as e:
         # One line, no traceback: the message says what is wrong and what to do.
         logs.get("mistral_lite.server").error("cannot start", error=str(e))
+        return 1
+    except NodeFailed as e:
+        logs.get("mistral_lite.server").critical("node stopped", error=str(e))
         return 1
     except sqlite3.DatabaseError as e:  # damage the start check did not see (or --integrity-check off)
         logs.get("mistral_lite.server").error(

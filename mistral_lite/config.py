@@ -43,14 +43,41 @@ class Config:
     max_task_starts_per_step: int = field(default=1000, metadata={"help": "tasks one execution may start in one engine step from tasks that ended as soon as they started; more is a runaway loop and the execution ends ERROR (fan-outs started by action results do not count)"})
     expression_timeout: float = field(default=2.0, metadata={"help": "seconds of CPU time one YAQL or Jinja evaluation may use before its task fails"})
     expression_max_size: int = field(default=16 * 1024 * 1024, metadata={"help": "largest string, list or parsed document, in bytes, one expression may build"})
-    raft_address: str = field(default="", metadata={"help": "this node's Raft host:port, e.g. 127.0.0.1:7991 (empty: a single node)"})
-    peers: str = field(default="", metadata={"help": "the other cluster nodes, comma-separated raft_host:raft_port=http_api_base, e.g. 127.0.0.1:7992=http://127.0.0.1:8992"})
-    cluster_secret: str = field(default="", metadata={"help": "shared secret of the cluster's Raft traffic (prefer the env var or cluster_secret_file over a flag)"})
-    cluster_secret_file: str = field(default="", metadata={"help": "file holding the cluster secret (used when cluster_secret is empty)"})
+    raft_address: str = field(default="", metadata={"help": "this node's Raft host:port in a cluster (empty: a single node)"})
+    peers: str = field(default="", metadata={"help": "the other cluster nodes, comma-separated raft_host:port=http://api_host:port"})
+    cluster_secret: str = field(default="", metadata={"help": "shared secret of the cluster's Raft traffic (required in a cluster unless cluster-secret-file is given)"})
+    cluster_secret_file: str = field(default="", metadata={"help": "file holding the cluster's shared secret"})
 
     @property
     def database_path(self) -> Path:
         return Path(self.data_dir) / "mistral-lite.sqlite"
+
+    @property
+    def clustered(self) -> bool:
+        return bool(self.raft_address)
+
+    def peer_map(self) -> dict[str, str]:
+        """Raft address -> API base URL of every other node."""
+        found: dict[str, str] = {}
+        for item in (p.strip() for p in self.peers.split(",")):
+            if not item:
+                continue
+            raft, sep, url = item.partition("=")
+            if not sep or not _is_host_port(raft.strip()) or not url.strip().startswith(("http://", "https://")):
+                raise ConfigError(f"peers: {item!r} is not raft_host:port=http://api_host:port")
+            found[raft.strip()] = url.strip().rstrip("/")
+        return found
+
+    def secret(self) -> str:
+        """The cluster's shared secret: the option, else the file's first line."""
+        if self.cluster_secret:
+            return self.cluster_secret
+        if self.cluster_secret_file:
+            try:
+                return Path(self.cluster_secret_file).read_text(encoding="utf-8").strip()
+            except OSError as e:
+                raise ConfigError(f"cluster_secret_file {self.cluster_secret_file}: {e.strerror}") from None
+        return ""
 
     def validate(self) -> None:
         """Reject values that would only fail later, with the option's name."""
@@ -85,49 +112,25 @@ class Config:
         self._validate_cluster()
 
     def _validate_cluster(self) -> None:
-        if self.raft_address:
-            try:
-                parse_host_port(self.raft_address)
-            except ValueError as e:
-                raise ConfigError(f"raft_address: {e}") from None
-        try:
-            peers = parse_peers(self.peers)
-        except ValueError as e:
-            raise ConfigError(f"peers: {e}") from None
-        if peers and not self.raft_address:
-            raise ConfigError("peers need raft_address: the Raft host:port of this node")
-        if self.raft_address and not (self.cluster_secret or self.cluster_secret_file):
-            raise ConfigError("a cluster (raft_address) needs cluster_secret (env MISTRAL_LITE_CLUSTER_SECRET) "
-                              "or cluster_secret_file; there is no built-in secret")
+        if not self.raft_address:
+            if self.peers:
+                raise ConfigError("peers is set but raft_address is not: a cluster node needs its own Raft address")
+            return
+        if not _is_host_port(self.raft_address):
+            raise ConfigError(f"raft_address must be host:port, got {self.raft_address!r}")
+        peers = self.peer_map()
+        if not peers:
+            raise ConfigError("raft_address is set but peers is empty: name the other nodes of the cluster")
+        if self.raft_address in peers:
+            raise ConfigError(f"peers must not include this node's own raft_address {self.raft_address}")
+        if not self.secret():
+            raise ConfigError("a cluster node needs a shared secret: set cluster_secret "
+                              "(MISTRAL_LITE_CLUSTER_SECRET) or cluster_secret_file")
 
 
-@dataclass(frozen=True)
-class Peer:
-    """Another node of the cluster: where its Raft port and its REST API are."""
-
-    address: str  # raft host:port
-    url: str  # base of its REST API, e.g. http://127.0.0.1:8992
-
-
-def parse_host_port(text: str) -> tuple[str, int]:
-    host, sep, port = text.strip().rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"expected host:port, got {text!r}")
-    return host, int(port)
-
-
-def parse_peers(text: str) -> list[Peer]:
-    """`host:port=http(s)://...` entries, comma-separated; empty text is no peers."""
-    peers: list[Peer] = []
-    for item in (part.strip() for part in text.split(",")):
-        if not item:
-            continue
-        address, sep, url = item.partition("=")
-        parse_host_port(address)
-        if not sep or not url.startswith(("http://", "https://")) or len(url) <= url.index("//") + 2:
-            raise ValueError(f"expected raft_host:raft_port=http(s)://api_host:api_port, got {item!r}")
-        peers.append(Peer(address.strip(), url.strip().rstrip("/")))
-    return peers
+def _is_host_port(text: str) -> bool:
+    host, sep, port = text.rpartition(":")
+    return bool(sep and host and port.isdigit() and 0 < int(port) < 65536)
 
 
 def option_fields() -> list[dataclasses.Field]:

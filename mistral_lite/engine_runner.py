@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import weakref
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from mistral_lite import logs
 from mistral_lite.actions.system import SYSTEM_ACTIONS, SystemAction
@@ -43,7 +44,8 @@ from mistral_lite.log.entry import Entry
 from mistral_lite.node import Node
 from mistral_lite.registry.definitions import prepare_running_specs, prepare_spec
 from mistral_lite.store import queries
-from mistral_lite.store.snapshots import DEFINITION_TABLES, load_tree, load_trees, load_unfinished
+from mistral_lite.store.snapshots import (DEFINITION_TABLES, load_standalone_running, load_tree, load_trees,
+                                         load_unfinished)
 from mistral_lite.engine.roots import root_of_event, roots_of
 from mistral_lite.store.apply import ApplyResult
 
@@ -55,8 +57,12 @@ INLINE_EVALUATION_SECONDS = 0.02
 DEFERRED = "deferred"  # runtime_context key of an action recorded while draining, never started
 NOT_RECORDED = "A step of this execution could not be recorded, so it was stopped: {reason}"
 INTERRUPTED = (
-    "The action was running when the node stopped and the task does not allow running it again "
-    "(safe-rerun is false), so its outcome is unknown"
+    "The action was running when the node running it stopped or died, and the task does not allow running it "
+    "again (safe-rerun is false), so its outcome is unknown"
+)
+STANDALONE_INTERRUPTED = (
+    "The action was running when the node running it stopped or died; an action run outside a workflow is not "
+    "run again, so its outcome is unknown"
 )
 
 
@@ -88,8 +94,21 @@ class _Ids:
 
 
 class EngineRunner:
-    def __init__(self, node: Node, executor: Executor, callback_base: str | None = None) -> None:
+    """One node's engine for as long as it leads: a new leadership (or a restart) gets a new runner.
+
+    In a cluster, `epoch` is the Raft term and `chain` the id of the barrier entry that began this
+    leadership: each engine entry names the one before it, so apply refuses the rest of a chain once
+    one entry is lost. Any entry that is not confirmed then calls `on_broken`: memory may have run
+    ahead of the log, so the caller discards this runner and starts a new one from committed state.
+    """
+
+    def __init__(self, node: Node, executor: Executor, callback_base: str | None = None, *,
+                 epoch: int | None = None, chain: str | None = None,
+                 on_broken: Callable[[str], None] | None = None) -> None:
         self.node = node
+        self.epoch = epoch
+        self._chain = chain
+        self._on_broken = on_broken
         self.executor = executor
         self.rows = Rows()
         self.engine = Engine(self.rows, ExecutorCatalog(executor), limits=EngineLimits.of(node.config))
@@ -102,7 +121,6 @@ class EngineRunner:
         self._memory = asyncio.Lock()  # held by a step, and by the shell while it reads or changes rows
         self._tasks: set[asyncio.Task[Any]] = set()
         self.timers = TimerScheduler(self._timer_fired, node.clock)
-        self._builtins: dict[str, SystemAction] | None = None
         self._stopping = False
         self._draining = False
         self._deferred: list[str] = []  # actions recorded while draining, never started
@@ -114,6 +132,7 @@ class EngineRunner:
     async def start(self) -> None:
         """Load definitions and unfinished executions; settle actions a previous run left RUNNING."""
         await self._reload()
+        await self._settle_standalone()
         async with self._memory:
             running = [a for a in self.rows.tables[ACTIONS].values()
                        if a["state"] == states.RUNNING and a.get("is_sync", True)]
@@ -124,6 +143,17 @@ class EngineRunner:
                 await self._recover(action_ex)
         log.info("engine started", executions=len(self.rows.tables[WF]), recovered_actions=len(running) - len(deferred),
                  started_deferred=len(deferred), timers=self.timers.armed)
+
+    async def _settle_standalone(self) -> None:
+        """Actions run outside a workflow that a previous leader left RUNNING: a synchronous one was lost with
+        its node and ends ERROR; an asynchronous one keeps waiting for its result over the API."""
+        lost = [a for a in await self.node.reader.run(load_standalone_running) if a.get("is_sync", True)]
+        if lost:
+            log.warning("interrupted standalone actions failed", actions=len(lost))
+            await self.commit_direct([
+                cmd.update(ACTIONS, a["id"], {"state": states.ERROR, "state_info": STANDALONE_INTERRUPTED,
+                                              "updated_at": self.node.now()}, when={"state": states.RUNNING})
+                for a in lost], mirror=False)
 
     async def _dispatch_deferred(self, deferred: list[dict[str, Any]]) -> None:
         """Start the actions a draining node recorded but never started: they have not run, so they
@@ -207,6 +237,7 @@ class EngineRunner:
     async def stop(self) -> None:
         """Stop performing effects; running actions are abandoned (they are recovered at the next start)."""
         self._stopping = True
+        self.node.log.remove_listener(self._on_committed)
         await self.timers.stop()
         for task in list(self._tasks):
             task.cancel()
@@ -255,7 +286,11 @@ class EngineRunner:
 
     def _enqueue(self, commands: tuple[dict[str, Any], ...]) -> asyncio.Future[ApplyResult]:
         """Queue one engine entry in the log now: entries are queued in the order their steps ran."""
-        return self.node.log.enqueue(Entry(id=next(self._ids), kind="engine", commands=commands))
+        entry_id = next(self._ids)
+        entry = Entry(id=entry_id, kind="engine", commands=commands, epoch=self.epoch, prev=self._chain)
+        if self.epoch is not None:
+            self._chain = entry_id
+        return self.node.log.enqueue(entry)
 
     async def _settle(self, committed: asyncio.Future[ApplyResult], commands: tuple[dict[str, Any], ...],
                       requested: bool) -> None:
@@ -265,14 +300,30 @@ class EngineRunner:
             applied = await committed
         except Exception as e:
             reason = f"{type(e).__name__}: {e}"
+            if self._broken(reason):
+                raise Unavailable(f"The change could not be confirmed ({reason}); retry it") from None
             log.error("engine entry not committed", error=reason, executions=sorted(roots_of(self.rows, commands)))
             await self._rebuild(commands, reason, requested)
             raise Unavailable(f"The change could not be recorded ({reason}); nothing of it was kept") from None
+        if applied.status == "fenced" and self._broken(applied.error or "fenced"):
+            raise Unavailable("This node no longer leads the cluster; retry the request")
         if applied.status == "error":
             log.error("engine entry rejected", error=applied.error, executions=sorted(roots_of(self.rows, commands)))
             await self._rebuild(commands, applied.error or "rejected", requested)
             raise {"conflict": Conflict, "not_found": NotFound}.get(applied.error_kind or "", InvalidInput)(
                 f"The change could not be recorded: {applied.error}")
+
+    def _broken(self, reason: str) -> bool:
+        """In a cluster an entry that is not confirmed may leave memory ahead of the log: this runner stops
+        deciding and its owner starts a new one from committed state. False on a single node."""
+        if self._on_broken is None:
+            return False
+        if not self._stopping:
+            log.warning("engine entry not confirmed; rebuilding the engine from committed state", error=reason,
+                        epoch=self.epoch)
+            self._stopping = True
+            self._on_broken(reason)
+        return True
 
     async def start_workflow(self, execution_id: str, definition_id: str, wf_input: dict[str, Any],
                              params: dict[str, Any], description: str = "",
@@ -282,17 +333,6 @@ class EngineRunner:
         result = await self.handle(StartWorkflow(execution_id, definition_id, wf_input, params, description),
                                    extra_commands)
         return row_after(result.commands, WF, execution_id)
-
-    def builtin_actions(self) -> dict[str, SystemAction]:
-        """The std.* actions and the Python actions installed through entry points, as the API lists them."""
-        if self._builtins is None:
-            found = dict(SYSTEM_ACTIONS)
-            for name in self.executor.action_names():
-                signature = self.executor.signature(name)
-                if name not in found and signature is not None:
-                    found[name] = SystemAction(name, signature.params, signature.description, signature.is_async)
-            self._builtins = found
-        return self._builtins
 
     def find_definition(self, identifier: str, namespace: str) -> dict[str, Any] | None:
         """A workflow definition by id, or by name in the namespace, from memory (no database read)."""
@@ -350,7 +390,7 @@ class EngineRunner:
             return
         if state == states.PAUSED:
             raise InvalidInput("Pausing an action execution is not supported; set SUCCESS, ERROR or CANCELLED")
-        if self.rows.get(ACTIONS, row["id"]) is not None:
+        if row.get("task_execution_id") is not None:  # the stored row decides: memory may not hold it yet
             await self.handle(ActionFinished(row["id"], state, result))
             return
         await self._finish_standalone(row["id"], state, result)
@@ -529,6 +569,22 @@ class EngineRunner:
         wf_ex = await self.node.read(queries.get_row, WF, task["workflow_execution_id"])
         await self.ensure_loaded(wf_ex.get("root_execution_id") or wf_ex["id"])
         return await self.handle(RerunTask(task_id, reset, env))
+
+
+_BUILTINS: "weakref.WeakKeyDictionary[Executor, dict[str, SystemAction]]" = weakref.WeakKeyDictionary()
+
+
+def builtin_actions(executor: Executor) -> dict[str, SystemAction]:
+    """The std.* actions and the Python actions installed through entry points, as the API lists them."""
+    found = _BUILTINS.get(executor)
+    if found is None:
+        found = dict(SYSTEM_ACTIONS)
+        for name in executor.action_names():
+            signature = executor.signature(name)
+            if name not in found and signature is not None:
+                found[name] = SystemAction(name, signature.params, signature.description, signature.is_async)
+        _BUILTINS[executor] = found
+    return found
 
 
 def _without(mapping: Mapping[str, Any] | None, key: str) -> dict[str, Any]:

@@ -38,3 +38,7 @@ class Unavailable(MistralLiteError):
 class StartRefused(Exception):
     """The node will not start (data directory in use, unusable or corrupt database):
     the one line the operator reads, saying what to do."""
+
+
+class NodeFailed(Exception):
+    """A running node had to stop (its storage failed under a committed entry): the one line the operator reads."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from mistral_lite import logs
 from mistral_lite.config import Config
@@ -23,6 +23,9 @@ from mistral_lite.store.dir_lock import DataDirLock
 from mistral_lite.store.reader import Reader
 from mistral_lite.timestamps import to_stored, utcnow
 
+if TYPE_CHECKING:
+    from mistral_lite.log.raft import RaftLog
+
 log = logs.get("mistral_lite.state")
 
 
@@ -32,23 +35,31 @@ class Node:
     config: Config
     store: Store
     reader: Reader
-    log: LocalLog
+    log: "LocalLog | RaftLog"
     clock: Callable[[], datetime] = utcnow
     id_factory: Callable[[], str] = new_id
     dir_lock: DataDirLock | None = None
 
     @classmethod
-    def open(cls, config: Config) -> "Node":
+    def open(cls, config: Config, on_fatal: Callable[[str], None] | None = None) -> "Node":
         """Lock the data directory, then open the database: a second process on the
-        same directory is refused before it reads or writes anything."""
+        same directory is refused before it reads or writes anything. In a cluster
+        (raft_address set) the log is Raft's; `on_fatal` hears of a storage failure
+        that must stop the node."""
         dir_lock = DataDirLock.acquire(config.database_path.parent)
         try:
             store = Store(config.database_path, config.integrity_check)
         except BaseException:
             dir_lock.release()
             raise
+        try:
+            entry_log = _raft_log(config, store, on_fatal) if config.clustered else LocalLog(store)
+        except BaseException:
+            store.close()
+            dir_lock.release()
+            raise
         reader = Reader(config.database_path, store.catalog)
-        node = cls(config, store, reader, LocalLog(store), dir_lock=dir_lock)
+        node = cls(config, store, reader, entry_log, dir_lock=dir_lock)
         if config.log_level.lower() in ("debug", "info"):
             node.log.add_listener(_log_state_changes)
         return node
@@ -84,6 +95,15 @@ class Node:
         self.store.close()
         if self.dir_lock is not None:
             self.dir_lock.release()
+
+
+def _raft_log(config: Config, store: Store, on_fatal: Callable[[str], None] | None) -> "RaftLog":
+    from mistral_lite.log.raft import RaftLog  # pysyncobj is loaded only by cluster nodes
+    from mistral_lite.store.raft_snapshot import RaftSnapshots
+
+    data_dir = config.database_path.parent
+    return RaftLog(store, data_dir, config.raft_address, config.peer_map(), f"http://{config.host}:{config.port}",
+                   config.secret(), snapshots=RaftSnapshots(store, data_dir / "raft.snapshot"), on_fatal=on_fatal)
 
 
 def _log_state_changes(index: int, entry: Entry, result: ApplyResult) -> None:

@@ -11,8 +11,10 @@ from mistral_lite import logs
 from mistral_lite.api.app import make_app
 from mistral_lite.config import Config
 from mistral_lite.engine_runner import EngineRunner
+from mistral_lite.errors import NodeFailed
 from mistral_lite.executor import ActionLimits, Executor
 from mistral_lite.expr import configure_limits
+from mistral_lite.leadership import Leadership
 from mistral_lite.node import Node
 from mistral_lite.scheduler.cron import CronScheduler
 
@@ -25,21 +27,34 @@ class RunningServer:
     def __init__(self, config: Config, executor: Executor | None = None) -> None:
         self.config = config
         self.node: Node | None = None
-        self.engine: EngineRunner | None = None
-        self.cron: CronScheduler | None = None
+        self.leadership: Leadership | None = None
         self._executor = executor
         self._runner: web.AppRunner | None = None
+        # Why this node must stop at once (its storage failed under a committed entry), and who to tell.
+        self.failure: str | None = None
+        self.failed = asyncio.Event()
+
+    @property
+    def engine(self) -> EngineRunner | None:
+        """The engine while this node leads."""
+        return self.leadership.runner if self.leadership is not None else None
+
+    @property
+    def cron(self) -> CronScheduler | None:
+        return self.leadership.cron if self.leadership is not None else None
+
+    def _fail(self, reason: str) -> None:
+        self.failure = reason
+        self.failed.set()
 
     async def start(self) -> None:
         configure_limits(timeout=self.config.expression_timeout, max_size=self.config.expression_max_size)
-        self.node = Node.open(self.config)
+        self.node = Node.open(self.config, on_fatal=self._fail)
         self._executor = self._executor or Executor(limits=ActionLimits.of(self.config))
         base = f"http://{self.config.host}:{self.config.port}/v2"
-        self.engine = EngineRunner(self.node, self._executor, callback_base=base)
-        await self.engine.start()
-        self.cron = CronScheduler(self.node, self.engine, self.node.clock)
-        await self.cron.start()
-        self._runner = web.AppRunner(make_app(self.node, self.engine), access_log=None, handle_signals=False)
+        self.leadership = Leadership(self.node, self._executor, callback_base=base)
+        await self.leadership.start()
+        self._runner = web.AppRunner(make_app(self.node, self.leadership), access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.config.host, self.config.port, reuse_address=True)
         await site.start()
@@ -49,6 +64,7 @@ class RunningServer:
             node_id=self.config.node_id,
             database=str(self.config.database_path),
             applied_index=self.node.log.applied_index,
+            raft_address=self.config.raft_address or None,
         )
 
     async def stop(self, abort: asyncio.Event | None = None) -> None:
@@ -59,13 +75,9 @@ class RunningServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        if self.cron is not None:
-            await self.cron.stop()
-            self.cron = None
-        if self.engine is not None:
-            await self.engine.drain(self.config.drain_timeout, abort)
-            await self.engine.stop()
-            self.engine = None
+        if self.leadership is not None:
+            await self.leadership.stop(0 if self.failure else self.config.drain_timeout, abort)
+            self.leadership = None
         if self._executor is not None:
             await self._executor.close()
             self._executor = None
@@ -91,7 +103,14 @@ async def serve(config: Config) -> None:
     server = RunningServer(config)
     try:
         await server.start()
-        await stop.wait()
-        log.info("shutting down", node_id=config.node_id, drain_timeout_s=config.drain_timeout)
+        waits = [asyncio.ensure_future(server.failed.wait()), asyncio.ensure_future(stop.wait())]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for wait in waits:
+            wait.cancel()
+        if server.failure is None:
+            log.info("shutting down", node_id=config.node_id, drain_timeout_s=config.drain_timeout)
     finally:
         await server.stop(abort)
+    if server.failure is not None:
+        raise NodeFailed(f"this node stopped because its storage failed: {server.failure}; fix the disk, then "
+                         "start it again (it catches up from the other nodes)")

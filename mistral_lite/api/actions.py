@@ -8,7 +8,7 @@ from aiohttp import web
 
 from mistral_lite.actions.system import SystemAction
 from mistral_lite.api import listing
-from mistral_lite.api.context import node_of, runner_of
+from mistral_lite.api.context import leadership_of, node_of
 from mistral_lite.api.fields import query_text
 from mistral_lite.api.params import check_known, text_body
 from mistral_lite.api.validation import validate_handler
@@ -52,7 +52,7 @@ def resource(action: dict[str, Any] | SystemAction) -> dict[str, Any]:
 async def list_actions(request: web.Request) -> web.Response:
     node = node_of(request)
     req = listing.parse(request, COLLECTION, node.config.default_limit)
-    rows, system = await registry.list_all(node, runner_of(request).builtin_actions())
+    rows, system = await registry.list_all(node, leadership_of(request).builtin_actions())
     items = [resource(a) for a in system] + [resource(r) for r in rows]
     try:
         page = listing.page_in_memory(items, req.query)
@@ -69,7 +69,7 @@ def _namespace(request: web.Request) -> str:
 async def get_action(request: web.Request) -> web.Response:
     check_known(request, ("namespace", "fields"))
     action = await registry.get(node_of(request), request.match_info["name"], _namespace(request),
-                                runner_of(request).builtin_actions())
+                                leadership_of(request).builtin_actions())
     return web.json_response(listing.select_fields(resource(action), listing.parse_fields(request, COLLECTION)))
 
 

@@ -10,6 +10,7 @@ from mistral_lite.api import (
     cron_triggers,
     environments,
     executions,
+    forwarding,
     middleware,
     reports,
     root,
@@ -22,16 +23,18 @@ from mistral_lite.api.context import CREATING, NODE, RUNNER
 from mistral_lite.node import Node
 
 
-def make_app(node: Node, runner: object) -> web.Application:
+def make_app(node: Node, leadership: object) -> web.Application:
     # aiohttp refuses bodies over client_max_size itself; the errors
     # middleware turns that into Mistral's 400 body.
     app = web.Application(
-        middlewares=[middleware.access_log, middleware.errors],
+        middlewares=[middleware.access_log, middleware.errors, forwarding.route_writes],
         client_max_size=node.config.max_body_size,
     )
     app[NODE] = node
-    app[RUNNER] = runner
+    app[RUNNER] = leadership
     app[CREATING] = {}
+    if node.config.clustered:
+        app.cleanup_ctx.append(forwarding.http_session)
     for module in (root, workflows, workbooks, actions, environments, executions, reports, tasks,
                    action_executions, cron_triggers, services):
         app.add_routes(module.routes())

@@ -10,9 +10,10 @@ from mistral_lite.node import Node
 
 if TYPE_CHECKING:
     from mistral_lite.engine_runner import EngineRunner
+    from mistral_lite.leadership import Leadership
 
 NODE = web.AppKey("node", Node)
-RUNNER = web.AppKey("runner", object)
+RUNNER = web.AppKey("runner", object)  # the node's Leadership: its engine exists while it leads
 # Client-chosen execution ids being created now: the lock their creates take turns on, and how many wait.
 CREATING = web.AppKey("creating", dict)
 
@@ -21,5 +22,10 @@ def node_of(request: web.Request) -> Node:
     return request.app[NODE]
 
 
-def runner_of(request: web.Request) -> "EngineRunner":
+def leadership_of(request: web.Request) -> "Leadership":
     return request.app[RUNNER]  # type: ignore[return-value]
+
+
+def runner_of(request: web.Request) -> "EngineRunner":
+    """The engine, for a write the forwarding middleware admitted on the leader (503 if it stopped leading)."""
+    return leadership_of(request).current()

@@ -15,9 +15,10 @@ log = logs.get("mistral_lite.api")
 
 
 def error_response(status: int, message: str) -> web.Response:
-    """Mistral's fault body; clients read `faultstring`."""
+    """Mistral's fault body; clients read `faultstring`. A 503 says when to try again."""
     body = {"faultcode": "Client" if status < 500 else "Server", "faultstring": message, "debuginfo": None}
-    return web.json_response(body, status=status)
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return web.json_response(body, status=status, headers=headers)
 
 
 @web.middleware

@@ -33,10 +33,13 @@ class Entry:
     commands: tuple[Command, ...] = field(default_factory=tuple)
     epoch: int | None = None
     v: int = ENTRY_VERSION
+    # In a cluster: the id of the engine entry (or barrier) this one follows; apply refuses a broken chain.
+    prev: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(
-            {"v": self.v, "id": self.id, "epoch": self.epoch, "kind": self.kind, "commands": list(self.commands)},
+            {"v": self.v, "id": self.id, "epoch": self.epoch, "kind": self.kind, "commands": list(self.commands),
+             "prev": self.prev},
             separators=(",", ":"),
             sort_keys=True,
         )
@@ -51,6 +54,7 @@ class Entry:
                 commands=tuple(raw.get("commands") or ()),
                 epoch=raw.get("epoch"),
                 v=int(raw.get("v", 1)),
+                prev=raw.get("prev"),
             )
         except (ValueError, KeyError, TypeError) as e:
             raise EntryFormatError(f"not a log entry: {e}") from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from typing import Any, Callable
 
 from mistral_lite import logs
 from mistral_lite.log.entry import Entry
@@ -32,7 +32,7 @@ class LocalLog:
         self._flusher: asyncio.Task[None] | None = None
         state = store.log_state()
         self._applied = state["last_applied"]
-        # Kept here rather than read per call: status() must not wait for the write lock.
+        # Kept here rather than read per call: status() (and so /health) must not wait for the write lock.
         self._epoch = state["epoch"]
         self._listeners: list[Listener] = []
         self._closed = False
@@ -42,14 +42,23 @@ class LocalLog:
     def applied_index(self) -> int:
         return self._applied
 
-    def status(self) -> dict:
-        """The node's place in its cluster: a single node leads itself, alone, and commits what it applies."""
-        return {"role": self.role, "term": self._epoch, "leader": None, "leader_url": None,
-                "commit_index": self._applied, "applied_index": self._applied, "peers": []}
+    @property
+    def raft_applied(self) -> int:
+        return self._applied
 
     def add_listener(self, listener: Listener) -> None:
         """Call listener(index, entry, result) for each entry once it is committed."""
         self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def status(self) -> dict[str, Any]:
+        """The same fields as a cluster node's, for a node that is its own leader."""
+        return {"role": self.role, "term": self._epoch, "leader": None, "leader_url": None,
+                "commit_index": self._applied, "applied_index": self._applied, "raft_applied": self._applied,
+                "peers": []}
 
     async def submit(self, entry: Entry) -> ApplyResult:
         """Commit and apply one entry; resolves with its ApplyResult."""

@@ -2,7 +2,8 @@
 
 The trigger's advance (next time, one fewer remaining, or its deletion) is
 committed in the same log entry as the execution it starts, so a firing
-happens exactly once even across a crash. Missed firings during downtime are
+happens exactly once even across a crash or a failover: it is an engine
+entry, fenced like every decision of a deposed leader. Missed firings during downtime are
 not caught up: the next time is computed from now, as Mistral does.
 """
 
@@ -45,6 +46,7 @@ class CronScheduler:
         log.info("cron started", triggers=len(self._triggers))
 
     async def stop(self) -> None:
+        self.node.log.remove_listener(self._on_committed)
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -101,7 +103,7 @@ class CronScheduler:
         definition = self.runner.find_definition(trigger["workflow_id"], trigger.get("workflow_namespace") or "")
         if definition is None:
             log.error("cron trigger's workflow is gone", trigger=trigger["name"], workflow=trigger["workflow_name"])
-            await self.node.log.submit(Entry(id=self.node.new_id(), kind="request", commands=(advance,)))
+            await self.runner.commit_direct([advance], mirror=False)
             return
         description = json.dumps({
             "description": f"Workflow execution created by cron trigger '({trigger['id']})'.",
@@ -115,4 +117,4 @@ class CronScheduler:
                                              extra_commands=[advance])
         except Exception as e:  # the workflow changed and no longer fits: move on, say why
             log.error("cron trigger could not start its workflow", trigger=trigger["name"], error=str(e))
-            await self.node.log.submit(Entry(id=self.node.new_id(), kind="request", commands=(advance,)))
+            await self.runner.commit_direct([advance], mirror=False)

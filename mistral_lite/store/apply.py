@@ -20,6 +20,10 @@ from mistral_lite.commands import Command
 DEDUP_WINDOW = 100_000
 
 
+class StorageFault(Exception):
+    """This node's storage failed (disk full, I/O error): not the entry's fault, so no error row."""
+
+
 class ApplyError(Exception):
     """A command that cannot be applied; `kind` is conflict, not_found or invalid."""
 

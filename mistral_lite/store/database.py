@@ -10,7 +10,7 @@ from typing import Sequence
 from mistral_lite.errors import StartRefused
 from mistral_lite.log.entry import Entry
 from mistral_lite.store import integrity
-from mistral_lite.store.apply import ApplyResult, apply_entry
+from mistral_lite.store.apply import ApplyResult, StorageFault, apply_entry
 from mistral_lite.store.catalog import Catalog, read_catalog
 from mistral_lite.store.migrations import migrate
 
@@ -72,12 +72,27 @@ class Store:
         with self._lock:
             return self._conn.execute("SELECT last_applied FROM log_state").fetchone()[0]
 
+    def apply_raft(self, raft_index: int, raw: str | bytes) -> ApplyResult:
+        """Decode and apply one replicated entry (temporary: the store part replaces this)."""
+        try:
+            entry = Entry.from_json(raw)
+        except Exception as e:
+            entry = Entry(id=f"invalid-{raft_index}", kind="request", commands=({"op": f"invalid: {e}"},))
+        try:
+            return self.apply_batch([(raft_index, entry)])[0]
+        except sqlite3.Error as e:
+            raise StorageFault(str(e)) from e
+
+    def index_base(self) -> int:
+        return 0
+
     def log_state(self) -> dict:
-        """The log bookkeeping row (last_applied, epoch, ...), without its singleton key."""
         with self._lock:
-            cursor = self._conn.execute("SELECT * FROM log_state")
-            row = cursor.fetchone()
-        return {d[0]: v for d, v in zip(cursor.description, row) if d[0] != "singleton"}
+            last_applied, epoch = self._conn.execute("SELECT last_applied, epoch FROM log_state").fetchone()
+        return {"last_applied": last_applied, "epoch": epoch}
+
+    def set_index_base(self, base: int) -> None:
+        pass
 
     def apply_batch(self, batch: Sequence[tuple[int, Entry]]) -> list[ApplyResult]:
         """Apply entries (index, entry) in order, all in one transaction."""

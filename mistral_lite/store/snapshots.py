@@ -52,3 +52,9 @@ def _trees(conn, catalog, roots: list[dict[str, Any]]) -> dict[str, list[dict[st
     snapshot[TIMERS] = queries.list_page(conn, catalog, TIMERS, queries.PageQuery(
         filters=(queries.Filter("workflow_execution_id", "in", wf_ids),), sort_keys=("due_at",))) if wf_ids else []
     return snapshot
+
+
+def load_standalone_running(conn, catalog) -> list[dict[str, Any]]:
+    """Action executions run outside any workflow that are still RUNNING."""
+    return queries.list_page(conn, catalog, ACTIONS, queries.PageQuery(
+        filters=(queries.Filter("state", "eq", states.RUNNING), queries.Filter("task_execution_id", "null"))))

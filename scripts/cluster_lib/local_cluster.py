@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Mapping
 
 from mistral_lite import cli, cluster_status
-from mistral_lite.config import Config, ConfigError, load
+from mistral_lite.config import Config, ConfigError, from_env, from_file, load
 
 NODES = 3
 DEFAULT_ROOT = "data/cluster"
@@ -45,10 +45,6 @@ class LocalNode:
     @property
     def url(self) -> str:
         return f"http://{self.config.host}:{self.config.port}"
-
-    @property
-    def conf_file(self) -> str:
-        return f"conf/cluster-node{self.number}.yaml"
 
     @property
     def pid_file(self) -> Path:
@@ -92,10 +88,21 @@ def overrides(number: int, environ: Mapping[str, str]) -> dict[str, object]:
     return flags
 
 
+def conf_file(number: int) -> str:
+    return f"conf/cluster-node{number}.yaml"
+
+
 def nodes(environ: Mapping[str, str]) -> list[LocalNode]:
+    """Where each node is. Not validated: a cluster never started has no secret file yet (see `validated`)."""
     root = Path(environ.get("MISTRAL_LITE_CLUSTER_ROOT") or DEFAULT_ROOT)
-    return [LocalNode(n, load(f"conf/cluster-node{n}.yaml", environ, overrides(n, environ)), root)
+    return [LocalNode(n, Config(**{**from_file(conf_file(n)), **from_env(environ), **overrides(n, environ)}), root)
             for n in range(1, NODES + 1)]
+
+
+def validated(cluster: list[LocalNode], environ: Mapping[str, str]) -> None:
+    """What each node will check at its start, checked once before any is started."""
+    for node in cluster:
+        load(conf_file(node.number), environ, overrides(node.number, environ))
 
 
 def flag_args(flags: Mapping[str, object]) -> list[str]:
@@ -119,7 +126,7 @@ def ensure_secret(config: Config, environ: Mapping[str, str]) -> None:
 
 def launch(node: LocalNode, environ: Mapping[str, str]) -> subprocess.Popen:
     node.root.mkdir(parents=True, exist_ok=True)
-    args = [sys.executable, "-m", "mistral_lite", "serve", "--config", node.conf_file,
+    args = [sys.executable, "-m", "mistral_lite", "serve", "--config", conf_file(node.number),
             *flag_args(overrides(node.number, environ))]
     with open(node.log_file, "ab") as log:
         # Its own session: Ctrl-C in this terminal later must not stop the cluster.
@@ -149,7 +156,9 @@ def tail(path: Path, lines: int = 20) -> str:
 
 
 def start(cluster: list[LocalNode], environ: Mapping[str, str], timeout: float) -> int:
-    ensure_secret(cluster[0].config, environ)
+    for node in cluster:
+        ensure_secret(node.config, environ)
+    validated(cluster, environ)
     started: dict[str, subprocess.Popen] = {}
     for node in cluster:
         pid = node.pid()
@@ -231,7 +240,11 @@ def main(argv: list[str]) -> int:
         print(f"scripts/cluster: {e}", file=sys.stderr)
         return 2
     if args.command == "start":
-        return start(cluster, os.environ, args.timeout)
+        try:
+            return start(cluster, os.environ, args.timeout)
+        except ConfigError as e:
+            print(f"scripts/cluster: {e}", file=sys.stderr)
+            return 2
     if args.command == "stop":
         return stop(cluster)
     if args.command == "status":

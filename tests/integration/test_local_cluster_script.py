@@ -77,13 +77,15 @@ def test_start_status_kill_leader_restart_and_stop(tmp_path):
                 os.kill(pid, signal.SIGKILL)
 
 
-def test_the_cluster_configs_name_each_other():
-    from mistral_lite.config import Peer, load, parse_peers
 
-    configs = [load(str(REPO / f"conf/cluster-node{n}.yaml"), {}, {}) for n in (1, 2, 3)]
-    members = [Peer(c.raft_address, f"http://{c.host}:{c.port}") for c in configs]
-    assert members == [Peer(f"127.0.0.1:799{n}", f"http://127.0.0.1:899{n}") for n in (1, 2, 3)]
+def test_the_cluster_configs_name_each_other():
+    from mistral_lite.config import load
+
+    configs = [load(str(REPO / f"conf/cluster-node{n}.yaml"), {"MISTRAL_LITE_CLUSTER_SECRET": "s"}, {})
+               for n in (1, 2, 3)]
+    members = {c.raft_address: f"http://{c.host}:{c.port}" for c in configs}
+    assert members == {f"127.0.0.1:799{n}": f"http://127.0.0.1:899{n}" for n in (1, 2, 3)}
     for n, config in enumerate(configs, start=1):
-        assert parse_peers(config.peers) == [m for m in members if m != members[n - 1]]
+        assert config.peer_map() == {a: u for a, u in members.items() if a != config.raft_address}
         assert (config.node_id, config.data_dir) == (f"node{n}", f"./data/cluster/node{n}")
-        assert (config.cluster_secret, config.cluster_secret_file) == ("", "./data/cluster/secret")
+        assert config.cluster_secret_file == "./data/cluster/secret"

@@ -64,7 +64,7 @@ async def test_status_of_a_single_node_leads_itself_and_follows_barrier_epochs(t
     log = LocalLog(store)
     try:
         assert log.status() == {"role": "leader", "term": 0, "leader": None, "leader_url": None,
-                                "commit_index": 0, "applied_index": 0, "peers": []}
+                                "commit_index": 0, "applied_index": 0, "raft_applied": 0, "peers": []}
         await log.submit(Entry("e1", "request", (cmd.insert("environments", env_row(1, {})),)))
         await log.submit(Entry("b1", "barrier", (), epoch=3))
         status = log.status()

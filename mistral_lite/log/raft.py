@@ -1,0 +1,320 @@
+"""RaftLog: the cluster's log, replicated with pysyncobj, behind the same interface as LocalLog.
+
+Every node, the leader too, applies each committed entry in pysyncobj's
+tick thread, through `Store.apply_raft`, which skips entries at or below
+the stored last-applied index (pysyncobj replays its journal at every
+start), fences decisions of deposed leaders and never raises for a bad
+entry. Submissions whose outcome is unknown (leader changed, no answer)
+are sent again with the same entry id, which apply deduplicates.
+The settings below are the measured ones of research/raft-pysyncobj.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from pysyncobj import FAIL_REASON, SyncObj, SyncObjConf, replicated
+
+from mistral_lite import logs
+from mistral_lite.errors import Unavailable
+from mistral_lite.log.entry import Entry
+from mistral_lite.store.apply import ApplyResult, StorageFault
+from mistral_lite.store.database import Store
+
+log = logs.get(__name__)
+
+Listener = Callable[[int, Entry, ApplyResult], None]
+RoleListener = Callable[[str, int], None]
+
+ROLES = {0: "follower", 1: "candidate", 2: "leader"}
+# How long one submission may try (retrying unknown outcomes with its id) before the caller gets 503.
+SUBMIT_TIMEOUT = 10.0
+# An attempt with no answer after this long counts as an unknown outcome and is sent again.
+ATTEMPT_TIMEOUT = 3.0
+# Pause before sending again after "no leader" or a full queue.
+RETRY_PAUSE = 0.05
+# Outcomes after which the entry may or may not have been committed: send it again with the same id.
+UNKNOWN = {FAIL_REASON.MISSING_LEADER, FAIL_REASON.NOT_LEADER, FAIL_REASON.LEADER_CHANGED,
+           FAIL_REASON.DISCARDED, FAIL_REASON.QUEUE_FULL, getattr(FAIL_REASON, "UNKNOWN_OUTCOME", -1)}
+
+
+def raft_conf(data_dir: Path, secret: str, **callbacks: Any) -> SyncObjConf:
+    """pysyncobj's settings; each departure from its defaults is a measured failure mode (research §5)."""
+    return SyncObjConf(
+        journalFile=str(data_dir / "raft.journal"),
+        fullDumpFile=str(data_dir / "raft.snapshot"),  # without it a compacted journal wedges a full restart
+        appendEntriesUseBatch=False,  # batching costs ~100 ms per sequential commit
+        appendEntriesPeriod=0.05,
+        raftMinTimeout=0.3,
+        raftMaxTimeout=0.9,
+        connectionRetryTime=0.5,  # the default 5 s makes 3-4 s failovers
+        connectionTimeout=3.5,
+        leaderFallbackTimeout=2.0,  # the default 30 s keeps an isolated leader "leading"
+        logCompactionMinEntries=20000,
+        logCompactionMinTime=1800,
+        logCompactionBatchSize=2 ** 20,
+        password=secret,  # the transport is pickle: without a password anyone who reaches the port runs code
+        commandsWaitLeader=True,
+        commandsQueueSize=100000,
+        dynamicMembershipChange=False,
+        **callbacks,
+    )
+
+
+class _Replica(SyncObj):
+    """The replicated object: one method, called with an entry's JSON text on every node."""
+
+    def __init__(self, apply: Callable[[int, str], ApplyResult], self_address: str, peers: list[str],
+                 conf: SyncObjConf) -> None:
+        self._apply = apply  # set first: pysyncobj may replay its journal as soon as it starts
+        super().__init__(self_address, peers, conf)
+
+    @replicated
+    def append(self, raw: str) -> ApplyResult:
+        return self._apply(self.raftLastApplied + 1, raw)
+
+
+@dataclass
+class _Submission:
+    entry: Entry
+    raw: str
+    future: asyncio.Future[ApplyResult]
+    deadline: float
+    attempt: int = 0
+    timer: asyncio.TimerHandle | None = field(default=None, repr=False)
+
+
+class RaftLog:
+    def __init__(self, store: Store, data_dir: Path, self_address: str, peers: dict[str, str], own_url: str,
+                 secret: str, snapshots: Any = None, on_fatal: Callable[[str], None] | None = None) -> None:
+        self._store = store
+        self._loop = asyncio.get_running_loop()
+        self._self_address = self_address
+        self._peer_urls = dict(peers)
+        self._own_url = own_url
+        self._on_fatal = on_fatal
+        self._listeners: list[Listener] = []
+        self._role_listeners: list[RoleListener] = []
+        self._pending: dict[str, _Submission] = {}
+        self._last: asyncio.Future[ApplyResult] | None = None
+        self._applied = store.last_applied()
+        self._raft_seen = 0  # raft index of the last entry applied here, as the loop has seen it
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._closed = False
+        self._fatal: str | None = None
+        self._role = "follower"
+        self._term = 0
+        journal = data_dir / "raft.journal"
+        if not journal.exists() and store.index_base() == 0:
+            # A single node's database seeding a new cluster: Raft numbering starts after its entries.
+            store.set_index_base(store.last_applied())
+        callbacks: dict[str, Any] = {"onStateChanged": self._state_changed}
+        if snapshots is not None:
+            callbacks.update(serializer=snapshots.serialize, serializeChecker=snapshots.state,
+                             deserializer=snapshots.deserialize)
+        self._replica = _Replica(self._apply, self_address, sorted(peers), raft_conf(data_dir, secret, **callbacks))
+
+    # -- the tick thread ------------------------------------------------------------
+    def _apply(self, raft_index: int, raw: str) -> ApplyResult:
+        if self._fatal is not None:
+            raise StorageFault(self._fatal)  # keeps pysyncobj from moving past it until the node stops
+        try:
+            result = self._store.apply_raft(raft_index, raw)
+        except StorageFault as e:
+            self._fatal = f"{type(e).__name__}: {e}"
+            log.critical("this node's storage failed while applying a committed entry; stopping the node",
+                         raft_index=raft_index, error=self._fatal)
+            self._loop.call_soon_threadsafe(self._stop_loudly)
+            raise
+        self._loop.call_soon_threadsafe(self._applied_here, raft_index, raw, result)
+        return result
+
+    def _state_changed(self, old: int, new: int) -> None:
+        self._loop.call_soon_threadsafe(self._role_changed, ROLES.get(new, "follower"), self._replica.raftCurrentTerm)
+
+    # -- back on the event loop ----------------------------------------------------
+    def _stop_loudly(self) -> None:
+        if self._on_fatal is not None:
+            self._on_fatal(self._fatal or "storage failure")
+
+    def _applied_here(self, raft_index: int, raw: str, result: ApplyResult) -> None:
+        self._raft_seen = max(self._raft_seen, raft_index)
+        if result.status != "skipped":
+            self._applied = max(self._applied, result.index)
+            try:
+                entry = Entry.from_json(raw)
+            except ValueError:
+                entry = None
+            if entry is not None:
+                for listener in list(self._listeners):
+                    try:
+                        listener(result.index, entry, result)
+                    except Exception:  # a listener's bug must not stall the log
+                        log.exception("log listener failed", index=result.index, entry_id=entry.id)
+        if self._waiters:
+            ready = [w for w in self._waiters if w[0] <= self._raft_seen]
+            self._waiters = [w for w in self._waiters if w[0] > self._raft_seen]
+            for _, waiter in ready:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    def _role_changed(self, role: str, term: int) -> None:
+        was_leader = self._role == "leader"
+        self._role, self._term = role, term
+        log.info("raft role changed", role=role, term=term, node=self._self_address)
+        if was_leader and role != "leader":
+            self._fail_pending("this node stopped leading the cluster before the change was confirmed; "
+                               "it may or may not have been recorded")
+        for listener in list(self._role_listeners):
+            try:
+                listener(role, term)
+            except Exception:
+                log.exception("role listener failed", role=role, term=term)
+
+    # -- the log interface --------------------------------------------------------
+    @property
+    def role(self) -> str:
+        return self._role
+
+    @property
+    def term(self) -> int:
+        return self._replica.raftCurrentTerm
+
+    @property
+    def applied_index(self) -> int:
+        return self._applied
+
+    @property
+    def raft_applied(self) -> int:
+        """Raft index of the last entry applied on this node: equal on every node for the same entry."""
+        return self._raft_seen
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def add_role_listener(self, listener: RoleListener) -> None:
+        self._role_listeners.append(listener)
+
+    async def submit(self, entry: Entry) -> ApplyResult:
+        return await self.enqueue(entry)
+
+    def enqueue(self, entry: Entry) -> asyncio.Future[ApplyResult]:
+        """Send one entry now, in call order; resolves once it is committed and applied on this node."""
+        if self._closed:
+            raise RuntimeError("log is closed")
+        future: asyncio.Future[ApplyResult] = self._loop.create_future()
+        if self._fatal is not None:
+            future.set_exception(Unavailable(f"This node stopped recording changes: {self._fatal}"))
+            return future
+        sub = _Submission(entry, entry.to_json(), future, self._loop.time() + SUBMIT_TIMEOUT)
+        self._pending[entry.id] = sub
+        future.add_done_callback(lambda _: self._forget(sub))
+        self._last = future
+        self._send(sub)
+        return future
+
+    def _forget(self, sub: _Submission) -> None:
+        if self._pending.get(sub.entry.id) is sub:
+            del self._pending[sub.entry.id]
+        if sub.timer is not None:
+            sub.timer.cancel()
+
+    def _send(self, sub: _Submission) -> None:
+        if sub.future.done():
+            return
+        sub.attempt += 1
+        attempt = sub.attempt
+
+        def answered(result: Any, error: int) -> None:  # the tick thread
+            self._loop.call_soon_threadsafe(self._answered, sub, attempt, result, error)
+
+        if sub.timer is not None:
+            sub.timer.cancel()
+        sub.timer = self._loop.call_later(ATTEMPT_TIMEOUT, self._answered, sub, attempt, None, None)
+        self._replica.append(sub.raw, callback=answered)
+
+    def _answered(self, sub: _Submission, attempt: int, result: Any, error: int | None) -> None:
+        if sub.future.done():
+            return
+        if error == FAIL_REASON.SUCCESS and isinstance(result, ApplyResult):
+            sub.future.set_result(result)  # any attempt's success is the entry's: apply deduplicated the rest
+            return
+        if attempt != sub.attempt:
+            return  # a newer attempt is out; its answer decides
+        if error is not None and error not in UNKNOWN:
+            sub.future.set_exception(Unavailable(f"The cluster refused the change (reason {error})"))
+            return
+        if self._loop.time() >= sub.deadline:
+            sub.future.set_exception(Unavailable(
+                f"No leader confirmed the change within {SUBMIT_TIMEOUT:g} s; it may or may not have been recorded"))
+            return
+        pause = RETRY_PAUSE if error in (FAIL_REASON.MISSING_LEADER, FAIL_REASON.QUEUE_FULL) else 0.0
+        sub.timer = self._loop.call_later(pause, self._send, sub)
+
+    def _fail_pending(self, reason: str) -> None:
+        for sub in list(self._pending.values()):
+            if not sub.future.done():
+                sub.future.set_exception(Unavailable(reason))
+
+    async def barrier(self) -> None:
+        """Return once every entry this node submitted before the call has settled (read your writes)."""
+        last = self._last
+        if last is not None and not last.done():
+            await asyncio.wait({last})
+
+    async def wait_applied(self, raft_index: int, timeout: float) -> bool:
+        """Wait until this node has applied the entry at `raft_index` (another node's write); False on timeout."""
+        if raft_index <= self._raft_seen:
+            return True
+        waiter: asyncio.Future[None] = self._loop.create_future()
+        self._waiters.append((raft_index, waiter))
+        try:
+            await asyncio.wait_for(waiter, timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+
+    def leader_url(self) -> str | None:
+        """API base URL of the node this one believes leads, None if it knows of none."""
+        leader = self._replica._getLeader()
+        if leader is None:
+            return None
+        address = getattr(leader, "address", str(leader))
+        return self._own_url if address == self._self_address else self._peer_urls.get(address)
+
+    def status(self) -> dict[str, Any]:
+        replica = self._replica
+        leader = replica._getLeader()
+        peers = []
+        for node in sorted(replica.otherNodes, key=lambda n: n.address):
+            peers.append({"address": node.address, "url": self._peer_urls.get(node.address),
+                          "reachable": bool(replica.isNodeConnected(node))})
+        return {
+            "role": self._role,
+            "term": replica.raftCurrentTerm,
+            "leader": getattr(leader, "address", None) if leader is not None else None,
+            "leader_url": self.leader_url(),
+            "commit_index": replica.raftCommitIndex,
+            "applied_index": self._applied,
+            "raft_applied": self._raft_seen,
+            "peers": peers,
+        }
+
+    def transfer_leadership(self) -> None:
+        """Ask pysyncobj to hand leadership to another node (operations and tests)."""
+        self._replica.transferLeadership()
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._fail_pending("this node is stopping")
+        await asyncio.to_thread(self._replica.destroy_synchronous)
+
