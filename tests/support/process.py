@@ -76,6 +76,19 @@ class ServerProcess:
     def kill(self) -> int:
         return self.stop(signal.SIGKILL)
 
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def pause(self) -> None:
+        """SIGSTOP: the process is frozen, its sockets stay open (a zombie leader)."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
     def log(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-5000:]
