@@ -10,7 +10,7 @@ import sys
 from typing import Sequence
 
 from mistral_lite import __version__, logs
-from mistral_lite.config import ENV_PREFIX, ConfigError, load, option_fields
+from mistral_lite.config import ENV_PREFIX, Config, ConfigError, load, option_fields
 
 
 def _add_serve(subparsers: argparse._SubParsersAction) -> None:
@@ -51,12 +51,55 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", type=float, help="give up after this many seconds")
 
 
+def _add_db(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("db", help="offline tools on a node's database")
+    tools = parser.add_subparsers(dest="db_command", required=True)
+    checksum = tools.add_parser(
+        "checksum",
+        help="print each table's row count and checksum, to compare nodes",
+        description="Print one line per table: its name, row count and a SHA-256 of its rows in primary-key "
+        "order. Reads on a read-only connection, so it works whether or not a node runs on the directory. "
+        "Nodes of a cluster that have applied the same entries print the same lines.",
+    )
+    checksum.add_argument("--data-dir", default=Config.data_dir, help="the node's data directory (default: %(default)s)")
+
+
+def _add_cluster(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("cluster", help="look at a running cluster")
+    tools = parser.add_subparsers(dest="cluster_command", required=True)
+    status = tools.add_parser(
+        "status",
+        help="ask each node's /health and print a table",
+        description="Ask every node's GET /health at once (2 s timeout each) and print node id, url, role, "
+        "term, leader, commit and applied index, peers reachable and database. Exit code 0 when a node says "
+        "it is the leader, 1 otherwise.",
+    )
+    status.add_argument("--nodes", required=True, metavar="URL[,URL...]",
+                        help="the nodes' API URLs, comma-separated, e.g. http://127.0.0.1:8991,http://127.0.0.1:8992")
+    status.add_argument("--json", action="store_true", help="print the raw list of answers as JSON")
+
+
+def _db_checksum(data_dir: str) -> int:
+    from mistral_lite.store.checksum import ChecksumError, database_checksums
+
+    try:
+        checksums = database_checksums(Config(data_dir=data_dir).database_path)
+    except ChecksumError as e:
+        print(f"mistral-lite: {e}", file=sys.stderr)
+        return 1
+    for checksum in checksums:
+        print(checksum.line())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mistral-lite", description="A Mistral-compatible workflow service.")
     parser.add_argument("--version", action="version", version=f"mistral-lite {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_serve(subparsers)
     _add_run(subparsers)
+    _add_db(subparsers)
+    _add_cluster(subparsers)
     return parser
 
 
@@ -99,6 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         logs.configure("warning", "console")
         return local_run.main(args.file, args.workflow, args.input, args.timeout, args.actions)
+    if args.command == "db":
+        return _db_checksum(args.data_dir)
+    if args.command == "cluster":
+        from mistral_lite import cluster_status
+
+        return cluster_status.main([url for url in args.nodes.split(",") if url.strip()], args.json)
     return 2
 
 

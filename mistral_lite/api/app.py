@@ -14,6 +14,7 @@ from mistral_lite.api import (
     middleware,
     reports,
     root,
+    services,
     tasks,
     workbooks,
     workflows,
@@ -35,6 +36,6 @@ def make_app(node: Node, leadership: object) -> web.Application:
     if node.config.clustered:
         app.cleanup_ctx.append(forwarding.http_session)
     for module in (root, workflows, workbooks, actions, environments, executions, reports, tasks,
-                   action_executions, cron_triggers):
+                   action_executions, cron_triggers, services):
         app.add_routes(module.routes())
     return app

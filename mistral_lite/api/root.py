@@ -10,6 +10,10 @@ from mistral_lite.api.context import node_of
 from mistral_lite.store import queries
 
 
+# What /health adds from the log's status, for operators comparing the nodes of a cluster.
+CLUSTER_FIELDS = ("term", "leader", "leader_url", "commit_index", "peers")
+
+
 def _base(request: web.Request) -> str:
     return f"{request.url.origin()}/v2"
 
@@ -50,11 +54,13 @@ async def health(request: web.Request) -> web.Response:
             database = f"error: writes fail: {problem}"
     except Exception as e:  # health must answer even when the database does not
         database = f"error: {e}"
+    status = node.log.status()
     body = {
         "node_id": node.config.node_id,
-        "role": node.role,
-        "applied_index": node.log.applied_index,
+        "role": status["role"],
+        "applied_index": status["applied_index"],
         "database": database,
+        **{key: status[key] for key in CLUSTER_FIELDS},
     }
     return web.json_response(body, status=200 if database == "ok" else 503)
 

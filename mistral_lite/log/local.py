@@ -30,7 +30,10 @@ class LocalLog:
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-write")
         self._pending: list[tuple[Entry, asyncio.Future[ApplyResult]]] = []
         self._flusher: asyncio.Task[None] | None = None
-        self._applied = store.last_applied()
+        state = store.log_state()
+        self._applied = state["last_applied"]
+        # Kept here rather than read per call: status() (and so /health) must not wait for the write lock.
+        self._epoch = state["epoch"]
         self._listeners: list[Listener] = []
         self._closed = False
         self._last: asyncio.Future[ApplyResult] | None = None
@@ -53,7 +56,7 @@ class LocalLog:
 
     def status(self) -> dict[str, Any]:
         """The same fields as a cluster node's, for a node that is its own leader."""
-        return {"role": self.role, "term": self._store.log_state()["epoch"], "leader": None, "leader_url": None,
+        return {"role": self.role, "term": self._epoch, "leader": None, "leader_url": None,
                 "commit_index": self._applied, "applied_index": self._applied, "raft_applied": self._applied,
                 "peers": []}
 
@@ -107,6 +110,8 @@ class LocalLog:
         results = await loop.run_in_executor(self._writer, self._store.apply_batch, indexed)
         self._applied += len(batch)
         for (index, entry), result, (_, future) in zip(indexed, results, batch):
+            if entry.kind == "barrier" and result.status == "applied" and type(entry.epoch) is int:
+                self._epoch = max(self._epoch, entry.epoch)
             self._notify(index, entry, result)
             if not future.done():
                 future.set_result(result)

@@ -13,6 +13,7 @@ from tests.support.api import Api
 from tests.support.ports import free_port
 from tests.support.storage_faults import fill_up, immutable, small_file_system
 
+SINGLE_NODE_AT_1 = {"term": 0, "leader": None, "leader_url": None, "commit_index": 1, "peers": []}
 WF = "---\nversion: '2.0'\n{name}:\n  tasks:\n    t: {{action: std.noop}}\n"
 
 
@@ -23,7 +24,7 @@ async def health(server) -> tuple[int, dict]:
 
 async def test_failing_writes_turn_health_to_503_until_writes_work_again(server, api) -> None:
     await api.upload(WF.format(name="first"))
-    assert await health(server) == (200, {"node_id": "node1", "role": "leader", "applied_index": 1, "database": "ok"})
+    assert await health(server) == (200, {"node_id": "node1", "role": "leader", "applied_index": 1, "database": "ok", **SINGLE_NODE_AT_1})
     with immutable(server.data_dir / "mistral-lite.sqlite-wal"):
         status, body = await api.call("POST", "/workflows", text=WF.format(name="second"))
         assert status >= 500, body
@@ -32,7 +33,7 @@ async def test_failing_writes_turn_health_to_503_until_writes_work_again(server,
         # Still failing on the next probe: health tries the write path again, it does not just forget.
         assert (await health(server))[0] == 503
     # Without any other write, health's own probe sees that writes work again.
-    assert await health(server) == (200, {"node_id": "node1", "role": "leader", "applied_index": 1, "database": "ok"})
+    assert await health(server) == (200, {"node_id": "node1", "role": "leader", "applied_index": 1, "database": "ok", **SINGLE_NODE_AT_1})
     await api.upload(WF.format(name="second"))
     assert (await health(server))[1]["applied_index"] == 2
 

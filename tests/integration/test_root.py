@@ -18,7 +18,15 @@ async def test_v2_without_slash_redirects(server):
 async def test_health(server):
     async with server.http.get(server.root + "/health") as r:
         body = await r.json()
-    assert body == {"node_id": "node1", "role": "leader", "applied_index": 0, "database": "ok"}
+    assert body == {"node_id": "node1", "role": "leader", "applied_index": 0, "database": "ok",
+                    "term": 0, "leader": None, "leader_url": None, "commit_index": 0, "peers": []}
+
+
+async def test_health_counts_committed_entries_of_a_single_node(server, api):
+    await api.upload("---\nversion: '2.0'\nwf:\n  tasks:\n    t: {action: std.noop}\n")
+    async with server.http.get(server.root + "/health") as r:
+        body = await r.json()
+    assert (body["role"], body["commit_index"], body["applied_index"], body["peers"]) == ("leader", 1, 1, [])
 
 
 async def test_unknown_path_is_a_404_fault(server):

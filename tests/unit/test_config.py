@@ -58,7 +58,8 @@ def test_missing_file():
 
 def test_example_configs_load():
     for name in ("single-node", "cluster-node1", "cluster-node2", "cluster-node3"):
-        assert isinstance(load(f"conf/{name}.yaml", {}, {}), Config)
+        # The cluster configs read the secret from a file `scripts/cluster start` creates; the env var wins.
+        assert isinstance(load(f"conf/{name}.yaml", {"MISTRAL_LITE_CLUSTER_SECRET": "s"}, {}), Config)
 
 
 def test_help_documents_every_option():
@@ -119,3 +120,35 @@ def test_expression_limits_from_file_env_and_flags(tmp_path):
 def test_bad_expression_limits_name_the_option(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
         load(write(tmp_path, text), {}, {})
+
+
+
+def test_cluster_options_parse_peers_and_default_to_a_single_node():
+    assert (Config().raft_address, Config().peers, Config().clustered) == ("", "", False)
+    config = load(None, {"MISTRAL_LITE_CLUSTER_SECRET": "s3cret"}, {
+        "raft_address": "127.0.0.1:7991",
+        "peers": "127.0.0.1:7992=http://127.0.0.1:8992, 127.0.0.1:7993=https://node3.example:8993/"})
+    assert (config.secret(), config.clustered) == ("s3cret", True)
+    assert config.peer_map() == {"127.0.0.1:7992": "http://127.0.0.1:8992", "127.0.0.1:7993": "https://node3.example:8993"}
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"raft_address": "127.0.0.1", "cluster_secret": "s"}, "raft_address must be host:port"),
+    ({"raft_address": "127.0.0.1:70000", "cluster_secret": "s"}, "raft_address must be host:port"),
+    ({"raft_address": "h:1", "cluster_secret": "s", "peers": "h:2"}, "peers: 'h:2' is not raft_host:port=http"),
+    ({"raft_address": "h:1", "cluster_secret": "s", "peers": "h:2=ftp://h:3"}, "peers: 'h:2=ftp://h:3' is not"),
+    ({"raft_address": "h:1", "cluster_secret": "s", "peers": "h=http://h:3"}, "peers: 'h=http://h:3' is not"),
+    ({"peers": "h:2=http://h:3"}, "peers is set but raft_address is not"),
+    ({"raft_address": "h:1", "peers": "h:2=http://h:3"}, "needs a shared secret"),
+])
+def test_bad_cluster_options_name_the_option(options, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Config(**options).validate()
+
+
+def test_the_secret_may_come_from_a_file(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("from-the-file\n")
+    config = Config(raft_address="h:1", peers="h:2=http://h:3", cluster_secret_file=str(secret))
+    config.validate()
+    assert config.secret() == "from-the-file"

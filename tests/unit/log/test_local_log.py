@@ -57,3 +57,25 @@ async def test_a_lone_entry_that_breaks_its_transaction_raises_to_its_submitter(
     finally:
         await log.close()
         store.close()
+
+
+async def test_status_of_a_single_node_leads_itself_and_follows_barrier_epochs(tmp_path):
+    store = Store(tmp_path / "db.sqlite")
+    log = LocalLog(store)
+    try:
+        assert log.status() == {"role": "leader", "term": 0, "leader": None, "leader_url": None,
+                                "commit_index": 0, "applied_index": 0, "raft_applied": 0, "peers": []}
+        await log.submit(Entry("e1", "request", (cmd.insert("environments", env_row(1, {})),)))
+        await log.submit(Entry("b1", "barrier", (), epoch=3))
+        status = log.status()
+        assert (status["term"], status["commit_index"], status["applied_index"]) == (3, 2, 2)
+    finally:
+        await log.close()
+        store.close()
+    reopened = Store(tmp_path / "db.sqlite")
+    again = LocalLog(reopened)
+    try:
+        assert again.status()["term"] == 3  # the term is the stored epoch, after a restart too
+    finally:
+        await again.close()
+        reopened.close()
