@@ -47,6 +47,7 @@ class Config:
     peers: str = field(default="", metadata={"help": "the other cluster nodes, comma-separated raft_host:port=http://api_host:port"})
     cluster_secret: str = field(default="", metadata={"help": "shared secret of the cluster's Raft traffic (required in a cluster unless cluster-secret-file is given)"})
     cluster_secret_file: str = field(default="", metadata={"help": "file holding the cluster's shared secret"})
+    raft_compaction_min_entries: int = field(default=20000, metadata={"help": "Raft log entries kept before a node compacts its log into a snapshot (lower it only to exercise snapshots)"})
 
     @property
     def database_path(self) -> Path:
@@ -109,6 +110,8 @@ class Config:
             raise ConfigError(f"expression_timeout must be more than 0 and at most 3600 seconds, got {self.expression_timeout}")
         if self.expression_max_size <= 0:
             raise ConfigError("expression_max_size must be positive")
+        if self.raft_compaction_min_entries < 2:
+            raise ConfigError(f"raft_compaction_min_entries must be at least 2, got {self.raft_compaction_min_entries}")
         self._validate_cluster()
 
     def _validate_cluster(self) -> None:

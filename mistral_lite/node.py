@@ -103,7 +103,8 @@ def _raft_log(config: Config, store: Store, on_fatal: Callable[[str], None] | No
 
     data_dir = config.database_path.parent
     return RaftLog(store, data_dir, config.raft_address, config.peer_map(), f"http://{config.host}:{config.port}",
-                   config.secret(), snapshots=RaftSnapshots(store, data_dir / "raft.snapshot"), on_fatal=on_fatal)
+                   config.secret(), snapshots=RaftSnapshots(store, data_dir / "raft.snapshot"), on_fatal=on_fatal,
+                   compaction_min_entries=config.raft_compaction_min_entries)
 
 
 def _log_state_changes(index: int, entry: Entry, result: ApplyResult) -> None:

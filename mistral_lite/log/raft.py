@@ -41,7 +41,7 @@ UNKNOWN = {FAIL_REASON.MISSING_LEADER, FAIL_REASON.NOT_LEADER, FAIL_REASON.LEADE
            FAIL_REASON.DISCARDED, FAIL_REASON.QUEUE_FULL, getattr(FAIL_REASON, "UNKNOWN_OUTCOME", -1)}
 
 
-def raft_conf(data_dir: Path, secret: str, **callbacks: Any) -> SyncObjConf:
+def raft_conf(data_dir: Path, secret: str, compaction_min_entries: int = 20000, **callbacks: Any) -> SyncObjConf:
     """pysyncobj's settings; each departure from its defaults is a measured failure mode (research §5)."""
     return SyncObjConf(
         journalFile=str(data_dir / "raft.journal"),
@@ -53,7 +53,7 @@ def raft_conf(data_dir: Path, secret: str, **callbacks: Any) -> SyncObjConf:
         connectionRetryTime=0.5,  # the default 5 s makes 3-4 s failovers
         connectionTimeout=3.5,
         leaderFallbackTimeout=2.0,  # the default 30 s keeps an isolated leader "leading"
-        logCompactionMinEntries=20000,
+        logCompactionMinEntries=compaction_min_entries,
         logCompactionMinTime=1800,
         logCompactionBatchSize=2 ** 20,
         password=secret,  # the transport is pickle: without a password anyone who reaches the port runs code
@@ -89,7 +89,8 @@ class _Submission:
 
 class RaftLog:
     def __init__(self, store: Store, data_dir: Path, self_address: str, peers: dict[str, str], own_url: str,
-                 secret: str, snapshots: Any = None, on_fatal: Callable[[str], None] | None = None) -> None:
+                 secret: str, snapshots: Any = None, on_fatal: Callable[[str], None] | None = None,
+                 compaction_min_entries: int = 20000) -> None:
         self._store = store
         self._loop = asyncio.get_running_loop()
         self._self_address = self_address
@@ -115,7 +116,7 @@ class RaftLog:
         if snapshots is not None:
             callbacks.update(serializer=snapshots.serialize, serializeChecker=snapshots.state,
                              deserializer=snapshots.deserialize)
-        self._replica = _Replica(self._apply, self_address, sorted(peers), raft_conf(data_dir, secret, **callbacks))
+        self._replica = _Replica(self._apply, self_address, sorted(peers), raft_conf(data_dir, secret, compaction_min_entries, **callbacks))
 
     # -- the tick thread ------------------------------------------------------------
     def _apply(self, raft_index: int, raw: str) -> ApplyResult:
