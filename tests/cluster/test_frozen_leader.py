@@ -14,7 +14,7 @@ import aiohttp
 
 from tests.support.api import Api
 from tests.support.cluster import LocalCluster, wait_for
-from tests.support.cluster_state import assert_same_rows, count, duplicated_work
+from tests.support.cluster_state import assert_same_rows, count, duplicated_work, stop_settled
 
 NAPS = """---
 version: '2.0'
@@ -98,7 +98,7 @@ async def test_a_frozen_leader_steps_down_answers_its_pending_write_and_nothing_
                 assert await new_api.task_states(ex["id"]) == {"doze": "SUCCESS", "later": "SUCCESS"}
             if late.status == 201:
                 assert (await new_api.wait(late.body["id"], timeout=30))["state"] == "SUCCESS"
-            cluster.wait_applied_equal()
+            stop_settled(cluster)
     for node in cluster.nodes:
         assert duplicated_work(node.data_dir) == [], node.data_dir.name
         late_runs = count(node.data_dir, "SELECT COUNT(*) FROM workflow_executions WHERE input LIKE '%99%'")

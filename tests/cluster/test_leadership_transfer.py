@@ -14,7 +14,7 @@ from pysyncobj.syncobj_admin import executeAdminCommand
 
 from tests.support.api import Api
 from tests.support.cluster import SECRET, LocalCluster, wait_for
-from tests.support.cluster_state import assert_same_rows, duplicated_work
+from tests.support.cluster_state import assert_same_rows, duplicated_work, stop_settled
 from tests.support.process import ServerProcess
 
 ROUNDS = """---
@@ -128,7 +128,7 @@ async def test_leadership_moves_away_and_back_and_the_engine_follows_it(tmp_path
                 assert await leader.task_states(fresh["id"]) == {"later": "SUCCESS", "nap": "SUCCESS",
                                                                  "hold": "SUCCESS"}
                 await cron_fires_twice(leader, f"cron-{move}")
-            cluster.wait_applied_equal()
+            stop_settled(cluster)
     for node in cluster.nodes:
         assert duplicated_work(node.data_dir) == [], node.data_dir.name
     assert_same_rows(cluster)

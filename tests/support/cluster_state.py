@@ -19,6 +19,15 @@ def checksums(data_dir: Path) -> list[str]:
     return done.stdout.splitlines()
 
 
+def stop_settled(cluster: LocalCluster) -> None:
+    """Stop every node once they have applied the same entries, followers first: stopping the leader first
+    would make the others elect a new one and commit its barrier, which the stopped node never sees."""
+    cluster.wait_applied_equal()
+    leader = cluster.leader()
+    for node in [n for n in cluster.running() if n is not leader] + [leader]:
+        node.stop()
+
+
 def assert_same_rows(cluster: LocalCluster) -> list[str]:
     """Every node's tables are equal, row for row; returns the lines of one."""
     sums = {node.data_dir.name: checksums(node.data_dir) for node in cluster.nodes}
