@@ -112,10 +112,14 @@ class RaftLog:
         if not journal.exists() and store.index_base() == 0:
             # A single node's database seeding a new cluster: Raft numbering starts after its entries.
             store.set_index_base(store.last_applied())
+        # The seed's rows are in no Raft entry, so a node that joins empty could never get them from the log:
+        # a seeded node without a snapshot makes one as soon as it can, and the leader sends that instead.
+        self._snapshot_wanted = snapshots is not None and store.index_base() > 0 and \
+            not (data_dir / "raft.snapshot").exists()
         callbacks: dict[str, Any] = {"onStateChanged": self._state_changed}
         if snapshots is not None:
             callbacks.update(serializer=snapshots.serialize, serializeChecker=snapshots.state,
-                             deserializer=snapshots.deserialize)
+                             deserializer=lambda file_name: self._loaded(snapshots.deserialize(file_name)))
         self._replica = _Replica(self._apply, self_address, sorted(peers), raft_conf(data_dir, secret, compaction_min_entries, **callbacks))
 
     # -- the tick thread ------------------------------------------------------------
@@ -130,8 +134,19 @@ class RaftLog:
                          raft_index=raft_index, error=self._fatal)
             self._loop.call_soon_threadsafe(self._stop_loudly)
             raise
+        replica = getattr(self, "_replica", None)  # None while pysyncobj replays its journal at start
+        if self._snapshot_wanted and replica is not None:
+            self._snapshot_wanted = False
+            replica.forceLogCompaction()  # only sets a flag: the compaction runs on a later tick
         self._loop.call_soon_threadsafe(self._applied_here, raft_index, raw, result)
         return result
+
+    def _loaded(self, data: tuple) -> tuple:
+        """A snapshot was loaded (maybe restored into the database): what is applied moved without entries."""
+        state = self._store.log_state()
+        self._loop.call_soon_threadsafe(self._restored, state["last_applied"],
+                                        state["last_applied"] - state["index_base"])
+        return data
 
     def _state_changed(self, old: int, new: int) -> None:
         self._loop.call_soon_threadsafe(self._role_changed, ROLES.get(new, "follower"), self._replica.raftCurrentTerm)
@@ -155,12 +170,20 @@ class RaftLog:
                         listener(result.index, entry, result)
                     except Exception:  # a listener's bug must not stall the log
                         log.exception("log listener failed", index=result.index, entry_id=entry.id)
+        self._wake_waiters()
+
+    def _wake_waiters(self) -> None:
         if self._waiters:
             ready = [w for w in self._waiters if w[0] <= self._raft_seen]
             self._waiters = [w for w in self._waiters if w[0] > self._raft_seen]
             for _, waiter in ready:
                 if not waiter.done():
                     waiter.set_result(None)
+
+    def _restored(self, applied: int, raft_applied: int) -> None:
+        self._applied = max(self._applied, applied)
+        self._raft_seen = max(self._raft_seen, raft_applied)
+        self._wake_waiters()
 
     def _role_changed(self, role: str, term: int) -> None:
         was_leader = self._role == "leader"

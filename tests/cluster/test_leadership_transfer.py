@@ -62,10 +62,12 @@ def move_leadership(cluster: LocalCluster, source: ServerProcess, target: Server
 
 
 async def hold_action(api: Api, execution_id: str) -> dict:
-    """The async action of the execution's `hold` task, once it runs."""
+    """The async action of the execution's `hold` task, once it runs (and once this node has applied it: a node
+    other than the one that took the write may lag behind it)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        for task in await api.tasks(execution_id):
+        status, body = await api.call("GET", f"/executions/{execution_id}/tasks")
+        for task in body["tasks"] if status == 200 else []:
             if task["name"] == "hold":
                 actions = (await api.ok("GET", f"/tasks/{task['id']}/action_executions"))["action_executions"]
                 if actions and actions[0]["state"] == "RUNNING":
