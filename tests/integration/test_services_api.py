@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 async def test_a_single_node_lists_itself_as_the_engine(server, api):
     await api.upload("---\nversion: '2.0'\nwf:\n  tasks:\n    t: {action: std.noop}\n")
     body = await api.ok("GET", "/services")
