@@ -47,10 +47,12 @@ class ApplyResult:
 
 
 
-def apply_entry(conn: sqlite3.Connection, catalog: Catalog, index: int, entry: Entry) -> ApplyResult:
-    """Apply one entry at log position `index` inside the caller's transaction."""
+def apply_entry(conn: sqlite3.Connection, catalog: Catalog, index: int, entry: Entry,
+                continuing: bool = False) -> ApplyResult:
+    """Apply one entry at log position `index` inside the caller's transaction; `continuing`: a later entry
+    of the same replicated command, which shares its index."""
     last_applied, epoch = conn.execute("SELECT last_applied, epoch FROM log_state").fetchone()
-    if index <= last_applied:
+    if index <= last_applied and not continuing:
         return ApplyResult(index, "skipped")
     if conn.execute("SELECT 1 FROM applied_entries WHERE entry_id = ?", (entry.id,)).fetchone():
         _advance(conn, index, epoch)

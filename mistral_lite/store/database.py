@@ -72,15 +72,22 @@ class Store:
         with self._lock:
             return self._conn.execute("SELECT last_applied FROM log_state").fetchone()[0]
 
-    def apply_raft(self, raft_index: int, raw: str | bytes) -> ApplyResult:
-        """Decode and apply one replicated entry (temporary: the store part replaces this)."""
+    def apply_raft(self, raft_index: int, raw: str | bytes) -> list[ApplyResult]:
+        """Decode and apply one replicated command (temporary: the store part replaces this)."""
+        import json
+        parsed = json.loads(raw)
+        items = parsed if isinstance(parsed, list) else [parsed]
+        entries = [Entry.from_json(json.dumps(item)) for item in items]
         try:
-            entry = Entry.from_json(raw)
-        except Exception as e:
-            entry = Entry(id=f"invalid-{raft_index}", kind="request", commands=({"op": f"invalid: {e}"},))
-        try:
-            return self.apply_batch([(raft_index, entry)])[0]
+            with self._lock:
+                conn = self._conn
+                conn.execute("BEGIN IMMEDIATE")
+                results = [apply_entry(conn, self.catalog, raft_index, e, continuing=i > 0)
+                           for i, e in enumerate(entries)]
+                conn.execute("COMMIT")
+                return results
         except sqlite3.Error as e:
+            _rollback(self._conn)
             raise StorageFault(str(e)) from e
 
     def index_base(self) -> int:
