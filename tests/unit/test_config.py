@@ -119,3 +119,37 @@ def test_expression_limits_from_file_env_and_flags(tmp_path):
 def test_bad_expression_limits_name_the_option(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
         load(write(tmp_path, text), {}, {})
+
+
+CLUSTER = {"raft_address": "127.0.0.1:7991", "peers": "127.0.0.1:7992=http://127.0.0.1:8992"}
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"peers": "127.0.0.1:7992=http://127.0.0.1:8992"}, "peers is set but raft_address is not"),
+    ({"raft_address": "localhost", "cluster_secret": "s"}, "raft_address must be host:port"),
+    ({"raft_address": "127.0.0.1:7991", "cluster_secret": "s"}, "peers is empty"),
+    ({**CLUSTER, "peers": "127.0.0.1:7992"}, "is not raft_host:port=http://api_host:port"),
+    ({**CLUSTER, "peers": "127.0.0.1:7991=http://127.0.0.1:8991", "cluster_secret": "s"},
+     "must not include this node's own raft_address"),
+    (CLUSTER, "a cluster node needs a shared secret"),
+    ({**CLUSTER, "cluster_secret_file": "/nonexistent/secret"}, "cluster_secret_file /nonexistent/secret"),
+    ({"public_url": "mistral.example"}, "public_url must start with http"),
+])
+def test_cluster_options_are_validated(options, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Config(**options).validate()
+
+
+def test_cluster_secret_comes_from_env_or_a_file(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("from-file\n")
+    assert load(None, {"MISTRAL_LITE_CLUSTER_SECRET": "from-env"}, CLUSTER).secret() == "from-env"
+    config = load(None, {}, {**CLUSTER, "cluster_secret_file": str(secret)})
+    assert config.secret() == "from-file"
+    assert config.peer_map() == {"127.0.0.1:7992": "http://127.0.0.1:8992"}
+    assert config.clustered and not Config().clustered
+
+
+def test_callback_urls_are_under_public_url_when_given():
+    assert Config(port=8991).api_base() == "http://127.0.0.1:8991/v2"
+    assert Config(public_url="https://mistral.example/").api_base() == "https://mistral.example/v2"
