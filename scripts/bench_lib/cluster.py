@@ -318,8 +318,8 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 
 
 def table(single: dict[str, Any], cluster: dict[str, Any], failover: list[float], args: argparse.Namespace) -> str:
-    rows = [f"| scenario | single node median s | cluster median s | cluster / single | "
-            f"entries/s single | entries/s cluster |", "|---|---|---|---|---|---|"]
+    rows = ["| scenario | single node median s | cluster median s | cluster / single | "
+            "entries/s single | entries/s cluster |", "|---|---|---|---|---|---|"]
     for name in args.scenario_list:
         s, c = single["scenarios"][name], cluster["scenarios"][name]
         ratio = f"{c['median_s'] / s['median_s']:.2f}" if s.get("ok") and c.get("ok") else "n/a"
