@@ -67,6 +67,7 @@ class Store:
         # The last storage fault of a write, until a write succeeds again (read by /health).
         self.write_error: str | None = None
         self._write_fault = 0
+        self._restore_failed: str | None = None
 
     def last_applied(self) -> int:
         with self._lock:
@@ -99,6 +100,8 @@ class Store:
             return apply_raw(conn, self.catalog, base + raft_index, raw)
 
         with self._lock:
+            if self._restore_failed is not None:
+                raise StorageFault(self._restore_failed)
             try:
                 return self._write(apply)
             except StorageFault:
@@ -133,8 +136,11 @@ class Store:
                 self.schema_version = migrate(self._conn)
                 self.catalog = read_catalog(self._conn)
             except Exception as e:
-                raise as_storage_fault(e) or StorageFault(f"restore failed: {type(e).__name__}: {e}",
-                                                          sqlite_code(e)) from e
+                fault = as_storage_fault(e) or StorageFault(f"{type(e).__name__}: {e}", sqlite_code(e))
+                # pysyncobj swallows a failed load and goes on applying its log on top of whatever is
+                # here; refusing every later entry makes the Raft layer stop this node instead.
+                self._restore_failed = f"restoring a snapshot failed: {fault}"
+                raise fault from e
 
     def apply_batch(self, batch: Sequence[tuple[int, Entry]]) -> list[ApplyResult]:
         """Apply entries (index, entry) in order, all in one transaction."""
