@@ -80,6 +80,11 @@ class Entry:
             raise
         except Exception as e:  # ValueError, UnicodeDecodeError, RecursionError (deep nesting), ...
             raise EntryFormatError(f"not a log entry: {type(e).__name__}: {e}") from None
+        return cls.from_obj(raw)
+
+    @classmethod
+    def from_obj(cls, raw: Any) -> "Entry":
+        """An entry from decoded JSON (one member of a batch); raises EntryFormatError only."""
         if not isinstance(raw, dict):
             raise EntryFormatError(f"not a log entry: {type(raw).__name__} is not an object")
         claimed = raw.get("id")
