@@ -36,6 +36,8 @@ from mistral_lite.lang.specs import WorkflowSpec
 log = logs.get("mistral_lite.engine")
 
 STOP_STATES = (states.SUCCESS, states.ERROR, states.CANCELLED)
+# States of an action execution that still accepts its result.
+RESULT_STATES = (states.RUNNING, states.PAUSED)
 
 
 class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
@@ -96,7 +98,7 @@ class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
     def action_finished(self, step: Step, event: ActionFinished) -> None:
         """Record an action's outcome once; complete its task when its last action is done."""
         action_ex = self.rows.get(ACTIONS, event.action_execution_id)
-        if action_ex is None or action_ex["state"] not in (states.RUNNING, states.PAUSED):
+        if action_ex is None or action_ex["state"] not in RESULT_STATES:
             return  # unknown or already completed: results are applied exactly once
         state, result = event.state, event.result
         task_ex = self.rows.get(TASKS, action_ex.get("task_execution_id"))
@@ -108,7 +110,10 @@ class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
             except TaskFailure as e:
                 failure = e
         info = None if state == states.SUCCESS else _error_text(result)
-        step.draft.update(ACTIONS, action_ex["id"], state=state, state_info=info, output={"result": result})
+        # Stored only if the action is still open there too: a second result of it (a deposed leader's,
+        # a retried callback) is then refused with everything it would have started.
+        step.draft.update_expecting(ACTIONS, action_ex["id"], {"state": list(RESULT_STATES)},
+                                    state=state, state_info=info, output={"result": result})
         if task_ex is None or wf_ex is None or states.is_completed(wf_ex["state"]):
             return
         if task_ex["state"] not in (states.RUNNING, states.PAUSED):

@@ -111,7 +111,7 @@ class Rows:
             return None
         if op == "update":
             row = rows.get(command["id"])
-            if row is None or any(row.get(k) != v for k, v in (command.get("when") or {}).items()):
+            if row is None or not _matches(row, command.get("when") or {}):
                 return None
             before = dict(row)
             row.update(command["set"])
@@ -119,8 +119,7 @@ class Rows:
             return before
         if op == "delete":
             targets = [command["id"]] if "id" in command else [
-                r["id"] for r in list(rows.values())
-                if all(r.get(k) == v or (isinstance(v, list) and r.get(k) in v) for k, v in command["where"].items())
+                r["id"] for r in list(rows.values()) if _matches(r, command["where"])
             ]
             before = dict(rows[targets[0]]) if len(targets) == 1 and targets[0] in rows else None
             for row_id in targets:
@@ -221,6 +220,13 @@ class Draft:
         self._record(cmd.update(table, row_id, values))
         return self.rows.get(table, row_id)  # type: ignore[return-value]
 
+    def update_expecting(self, table: str, row_id: str, when: dict[str, Any], **values: Any) -> dict[str, Any]:
+        """Update a row the step found matching `when`; when it is committed, the stored row must still
+        match, or the whole entry fails as a conflict (a deposed leader's or a duplicate decision)."""
+        values.setdefault("updated_at", self.now)
+        self._record(cmd.update(table, row_id, values, when=when, expect=1))
+        return self.rows.get(table, row_id)  # type: ignore[return-value]
+
     def delete(self, table: str, row_id: str) -> None:
         self._record(cmd.delete(table, row_id))
 
@@ -241,6 +247,11 @@ class Draft:
 
 
 _NO_KEY = object()
+
+
+def _matches(row: dict[str, Any], conditions: dict[str, Any]) -> bool:
+    """The row has these values; a list matches any of its members (as apply's SQL does)."""
+    return all(row.get(k) == v or (isinstance(v, list) and row.get(k) in v) for k, v in conditions.items())
 
 
 def _discard(index: dict[Any, dict[str, None]], key: Any, row_id: str) -> None:

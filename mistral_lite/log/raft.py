@@ -1,7 +1,7 @@
 """RaftLog: the cluster's log, replicated with pysyncobj, behind the same interface as LocalLog.
 
 Every node, the leader too, applies each committed entry in pysyncobj's
-tick thread, through `Store.apply_raft`, which skips entries at or below
+tick thread, through `Store.apply_raft_batch`, which skips entries at or below
 the stored last-applied index (pysyncobj replays its journal at every
 start), fences decisions of deposed leaders and never raises for a bad
 entry. Submissions whose outcome is unknown (leader changed, no answer)
@@ -158,7 +158,7 @@ class RaftLog:
         if self._fatal is not None:
             raise StorageFault(self._fatal)  # keeps pysyncobj from moving past it until the node stops
         try:
-            result = self._store.apply_raft(raft_index, raw)
+            result = self._store.apply_raft_batch(raft_index, raw)
         except StorageFault as e:
             self._fatal = f"{type(e).__name__}: {e}"
             log.critical("this node's storage failed while applying a committed entry; stopping the node",

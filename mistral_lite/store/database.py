@@ -5,19 +5,19 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 from mistral_lite.errors import StartRefused
 from mistral_lite.log.entry import Entry
 from mistral_lite.store import integrity
-from mistral_lite.store.apply import ApplyResult, StorageFault, apply_entry
+from mistral_lite.store.apply import ApplyResult, apply_entry, apply_raw, apply_raw_batch
 from mistral_lite.store.catalog import Catalog, read_catalog
+from mistral_lite.store.faults import SQLITE_FULL, STORAGE_FAULTS, StorageFault, as_storage_fault, sqlite_code
 from mistral_lite.store.migrations import migrate
 
-# Primary result codes that mean the file or the disk, not the data, is at fault
-# (https://sqlite.org/rescode.html): PERM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB.
-SQLITE_FULL = 13
-STORAGE_FAULTS = {3, 8, 10, 11, SQLITE_FULL, 14, 26}
+T = TypeVar("T")
+
+__all__ = ["SQLITE_FULL", "STORAGE_FAULTS", "Store", "StorageFault", "connect"]
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
@@ -67,59 +67,94 @@ class Store:
         # The last storage fault of a write, until a write succeeds again (read by /health).
         self.write_error: str | None = None
         self._write_fault = 0
+        self._restore_failed: str | None = None
 
     def last_applied(self) -> int:
         with self._lock:
             return self._conn.execute("SELECT last_applied FROM log_state").fetchone()[0]
 
-    def apply_raft(self, raft_index: int, raw: str | bytes) -> list[ApplyResult]:
-        """Decode and apply one replicated command (temporary: the store part replaces this)."""
-        import json
-        parsed = json.loads(raw)
-        items = parsed if isinstance(parsed, list) else [parsed]
-        entries = [Entry.from_json(json.dumps(item)) for item in items]
-        try:
-            with self._lock:
-                conn = self._conn
-                conn.execute("BEGIN IMMEDIATE")
-                results = [apply_entry(conn, self.catalog, raft_index, e, continuing=i > 0)
-                           for i, e in enumerate(entries)]
-                conn.execute("COMMIT")
-                return results
-        except sqlite3.Error as e:
-            _rollback(self._conn)
-            raise StorageFault(str(e)) from e
+    def log_state(self) -> dict[str, Any]:
+        """Where the log stands: last_applied, epoch, chain (the fence) and index_base."""
+        with self._lock:
+            row = self._conn.execute("SELECT last_applied, epoch, chain, index_base FROM log_state").fetchone()
+        return dict(zip(("last_applied", "epoch", "chain", "index_base"), row))
 
     def index_base(self) -> int:
-        return 0
-
-    def log_state(self) -> dict:
+        """What is added to a Raft index to get the stored index (entries this database held before Raft)."""
         with self._lock:
-            last_applied, epoch = self._conn.execute("SELECT last_applied, epoch FROM log_state").fetchone()
-        return {"last_applied": last_applied, "epoch": epoch}
+            return _index_base(self._conn)
 
     def set_index_base(self, base: int) -> None:
-        pass
+        """Set once, when Raft first starts on this database (base = last_applied then)."""
+        if not isinstance(base, int) or isinstance(base, bool) or base < 0:
+            raise ValueError(f"index base must be a non-negative integer, not {base!r}")
+        with self._lock:
+            self._write(lambda conn: conn.execute("UPDATE log_state SET index_base = ?", (base,)))
+
+    def apply_raft(self, raft_index: int, raw: str | bytes) -> ApplyResult:
+        """Decode and apply one replicated entry at stored index index_base + raft_index, in one
+        transaction. Raises nothing but StorageFault: whatever the bytes, every node records the
+        same outcome, and a failure of this node's storage stops this node rather than diverge it."""
+        return self._replicated(raft_index, raw, apply_raw)
+
+    def apply_raft_batch(self, raft_index: int, raw: str | bytes) -> list[ApplyResult]:
+        """apply_raft for a replicated command holding a JSON array of entries (group commit): all of
+        them at the same stored index, in one transaction, one result each; [skipped] on a replay."""
+        return self._replicated(raft_index, raw, apply_raw_batch)
+
+    def _replicated(self, raft_index: int, raw: str | bytes, apply: Callable[..., T]) -> T:
+        with self._lock:
+            if self._restore_failed is not None:
+                raise StorageFault(self._restore_failed)
+            try:
+                return self._write(lambda conn: apply(conn, self.catalog, _index_base(conn) + raft_index, raw))
+            except StorageFault:
+                raise
+            except Exception as e:
+                # Everything an entry can cause is recorded inside the transaction; what escapes it
+                # (BEGIN or COMMIT failing, a lock held too long) is this node's trouble.
+                raise as_storage_fault(e) or StorageFault(f"{type(e).__name__}: {e}", sqlite_code(e)) from e
+
+    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run work in one write transaction (the caller holds the lock); roll back if it raises."""
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            result = work(conn)
+            conn.execute("COMMIT")
+        except BaseException as e:
+            self._note_fault(e)
+            _rollback(conn)
+            raise
+        self.write_error, self._write_fault = None, 0
+        return result
+
+    def restore(self, source: sqlite3.Connection, drop_tables: Sequence[str] = ()) -> None:
+        """Replace the whole database by a copy (a Raft snapshot), in place: open read connections
+        see the new content. Tables only the copy should hold are dropped; an older copy is migrated."""
+        with self._lock:
+            try:
+                source.backup(self._conn)
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                self._write(lambda conn: [conn.execute(f'DROP TABLE IF EXISTS "{t}"') for t in drop_tables])
+                self.schema_version = migrate(self._conn)
+                self.catalog = read_catalog(self._conn)
+            except Exception as e:
+                fault = as_storage_fault(e) or StorageFault(f"{type(e).__name__}: {e}", sqlite_code(e))
+                # pysyncobj swallows a failed load and goes on applying its log on top of whatever is
+                # here; refusing every later entry makes the Raft layer stop this node instead.
+                self._restore_failed = f"restoring a snapshot failed: {fault}"
+                raise fault from e
 
     def apply_batch(self, batch: Sequence[tuple[int, Entry]]) -> list[ApplyResult]:
         """Apply entries (index, entry) in order, all in one transaction."""
         with self._lock:
-            conn = self._conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                results = [apply_entry(conn, self.catalog, index, entry) for index, entry in batch]
-                conn.execute("COMMIT")
-            except BaseException as e:
-                self._note_fault(e)
-                _rollback(conn)
-                raise
-            self.write_error, self._write_fault = None, 0
-            return results
+            return self._write(lambda conn: [apply_entry(conn, self.catalog, i, entry) for i, entry in batch])
 
     def _note_fault(self, error: BaseException) -> None:
-        code = getattr(error, "sqlite_errorcode", 0) & 0xFF
-        if isinstance(error, sqlite3.Error) and code in STORAGE_FAULTS:
-            self.write_error, self._write_fault = str(error), code
+        fault = as_storage_fault(error)
+        if fault is not None and fault.code in STORAGE_FAULTS:
+            self.write_error, self._write_fault = str(fault.__cause__ or fault), fault.code
 
     def probe_write(self) -> None:
         """After a storage fault: commit an empty change to see whether writes work again.
@@ -150,6 +185,10 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _index_base(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT index_base FROM log_state").fetchone()[0]
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
