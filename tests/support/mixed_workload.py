@@ -34,7 +34,7 @@ steps:
       publish: {a: <% task().result %>}
       on-success: [nap]
     nap:
-      action: std.sleep seconds=0.4
+      action: std.sleep seconds=1
       safe-rerun: true
       on-success: [three]
     three:
@@ -50,7 +50,7 @@ fan:
       safe-rerun: true
       on-success: [left, right]
     left:
-      action: std.sleep seconds=0.3
+      action: std.sleep seconds=1
       safe-rerun: true
       publish: {left: <% $.n %>}
       on-success: [joined]
@@ -109,7 +109,7 @@ ticker:
       safe-rerun: true
       on-success: [tick]
     tick:
-      action: std.sleep seconds=0.1
+      action: std.echo output=<% $.i %>
       safe-rerun: true
       publish: {i: <% $.i + 1 %>}
       on-success:
@@ -134,7 +134,7 @@ BATCH: dict[str, tuple[str, dict[str, Any]]] = {
     **{f"retrying{n}": ("retrying", {"n": n}) for n in range(4)},
     **{f"waiting{n}": ("waiting", {"n": n}) for n in range(3)},
     **{f"parent{n}": ("parent", {"n": n}) for n in range(3)},
-    **{f"ticker{n}": ("ticker", {"n": 25 + n}) for n in range(3)},
+    **{f"ticker{n}": ("ticker", {"n": 60 + n}) for n in range(3)},
 }
 CRON_RUNS = 3
 CRON_INPUT = {"n": 7}
@@ -162,10 +162,11 @@ class Batch:
     async def start(self, api_for: Callable[[int], Api]) -> None:
         """Start every execution, the i-th through api_for(i), and create the cron trigger."""
         for i, (label, (workflow, wf_input)) in enumerate(BATCH.items()):
-            self.ids[label] = (await api_for(i).start(workflow, wf_input))["id"]
-        trigger = await api_for(0).ok("POST", "/cron_triggers", {
+            started = await created(api_for(i), "/executions", {"workflow_name": workflow, "input": json.dumps(wf_input)})
+            self.ids[label] = started["id"]
+        trigger = await created(api_for(0), "/cron_triggers", {
             "name": f"every-second-{self.tag}", "workflow_name": "steps", "workflow_input": json.dumps(CRON_INPUT),
-            "pattern": "* * * * * *", "remaining_executions": CRON_RUNS}, status=201)
+            "pattern": "* * * * * *", "remaining_executions": CRON_RUNS})
         self.trigger_id = trigger["id"]
 
     async def settle(self, reader: Callable[[], Api], writer: Callable[[], Api], timeout: float = 60.0) -> None:
@@ -217,7 +218,18 @@ class Batch:
         return found
 
     async def start_fragile(self, api: Api) -> str:
-        return (await api.start("fragile"))["id"]
+        return (await created(api, "/executions", {"workflow_name": "fragile"}))["id"]
+
+
+async def created(api: Api, path: str, body: dict[str, Any], timeout: float = 20.0) -> dict[str, Any]:
+    """POST, retried while the cluster has no leader (a follower that has not heard of one yet says 503)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, answer = await api.call("POST", path, body)
+        if status == 201:
+            return answer
+        assert status == 503 and time.monotonic() < deadline, (path, status, answer)
+        await asyncio.sleep(0.1)
 
 
 async def executions(api: Api) -> list[dict[str, Any]]:
