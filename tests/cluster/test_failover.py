@@ -8,13 +8,12 @@ import asyncio
 import statistics
 import time
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
 from tests.support.api import Api
 from tests.support.cluster import LocalCluster, wait_for
-from tests.support.mixed_workload import (INTERRUPTED, WORKFLOWS, Batch, Outcome, differences, executions,
+from tests.support.mixed_workload import (INTERRUPTED, WORKFLOWS, Batch, Outcome, differences,
                                           first_task_after)
 from tests.support.process import ServerProcess
 from tests.support.replicas import DATABASE, digests
