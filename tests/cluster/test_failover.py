@@ -16,7 +16,7 @@ from tests.support.cluster import LocalCluster, wait_for
 from tests.support.mixed_workload import (INTERRUPTED, WORKFLOWS, Batch, Outcome, differences,
                                           first_task_after)
 from tests.support.process import ServerProcess
-from tests.support.replicas import DATABASE, digests
+from mistral_lite.store.checksum import database_checksums
 from tests.support.servers import live_api
 
 _UNINTERRUPTED: dict[str, dict[str, Outcome]] = {}
@@ -81,7 +81,7 @@ async def kill_leader_mid_batch(cluster: LocalCluster, http: aiohttp.ClientSessi
     problems = differences(expected, await batch.outcomes(Api(http, new_leader.url)), kills=1)
     assert not problems, f"after killing {leader.data_dir.name}:\n" + "\n".join(problems)
     assert_same_tables(cluster.running())  # the other survivor holds exactly the same
-    failover = first_task_after(new_leader.data_dir / DATABASE, killed_at)
+    failover = first_task_after(new_leader.database, killed_at)
     assert failover is not None
     FAILOVERS.append(failover)
     return leader
@@ -138,7 +138,7 @@ async def test_kill_9_all_three_then_start_them_and_everything_continues(tmp_pat
 def assert_same_tables(nodes: list[ServerProcess]) -> None:
     """The nodes applied the same entries and hold the same rows in every table."""
     index = wait_for(lambda: same_applied_index(nodes), 20, "equal applied indexes")
-    tables = {node.data_dir.name: digests(node.data_dir) for node in nodes}
+    tables = {node.data_dir.name: {c.table: c.sha256 for c in database_checksums(node.database)} for node in nodes}
     assert len({node.health()["applied_index"] for node in nodes}) == 1  # nothing was applied meanwhile
     differing = {t for found in tables.values() for t in found if len({f.get(t) for f in tables.values()}) > 1}
     assert not differing, f"tables differ between nodes at index {index}: {sorted(differing)}"

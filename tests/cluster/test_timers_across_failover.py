@@ -19,7 +19,6 @@ from tests.support.api import FINAL, Api
 from tests.support.cluster import LocalCluster
 from tests.support.mixed_workload import created, executions
 from tests.support.process import ServerProcess
-from tests.support.replicas import DATABASE
 
 STAMP = """---
 version: '2.0'
@@ -179,7 +178,7 @@ async def test_three_nodes_booted_on_running_actions_and_timers_leave_them_to_th
         # The first leader found every running action and armed every timer; nobody else did anything.
         assert first["recovered_actions"] == RUNNING_ACTIONS and first["timers"] == TIMERS, first
         assert any(e.get("event") == "engine started" for e in logged[leader.data_dir.name])
-        assert early_timers(leader.data_dir / DATABASE) == []  # timers never fire early, restart or not
+        assert early_timers(leader.database) == []  # timers never fire early, restart or not
 
 
 def assert_engine_only_while_leading(name: str, lines: list[dict[str, Any]]) -> None:
