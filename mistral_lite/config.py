@@ -47,6 +47,7 @@ class Config:
     peers: str = field(default="", metadata={"help": "the other cluster nodes, comma-separated raft_host:port=http://api_host:port"})
     cluster_secret: str = field(default="", metadata={"help": "shared secret of the cluster's Raft traffic (required in a cluster unless cluster-secret-file is given)"})
     cluster_secret_file: str = field(default="", metadata={"help": "file holding the cluster's shared secret"})
+    public_url: str = field(default="", metadata={"help": "URL clients reach the service by, e.g. a load balancer over every node (default: this node's own http://host:port); asynchronous actions get their callback URL under it"})
     raft_compaction_min_entries: int = field(default=20000, metadata={"help": "Raft log entries kept before a node compacts its log into a snapshot (lower it only to exercise snapshots)"})
 
     @property
@@ -114,7 +115,13 @@ class Config:
             raise ConfigError(f"raft_compaction_min_entries must be at least 2, got {self.raft_compaction_min_entries}")
         self._validate_cluster()
 
+    def api_base(self) -> str:
+        """Base of the API URLs handed out (callback URLs of asynchronous actions)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/") + "/v2"
+
     def _validate_cluster(self) -> None:
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
+            raise ConfigError(f"public_url must start with http:// or https://, got {self.public_url!r}")
         if not self.raft_address:
             if self.peers:
                 raise ConfigError("peers is set but raft_address is not: a cluster node needs its own Raft address")

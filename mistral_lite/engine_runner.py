@@ -15,6 +15,7 @@ failure to commit, only the execution trees the entry touched are.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -64,6 +65,10 @@ STANDALONE_INTERRUPTED = (
     "The action was running when the node running it stopped or died; an action run outside a workflow is not "
     "run again, so its outcome is unknown"
 )
+
+
+class AlreadyRecorded(Conflict):
+    """A result for an action execution that is no longer running: the first result counts."""
 
 
 class ExecutorCatalog:
@@ -269,7 +274,7 @@ class EngineRunner:
                 commands = tuple(result.commands) + tuple(extra_commands or ())
                 committed = self._enqueue(commands)
         if commands:
-            await self._settle(committed, commands, requested)
+            await self._settle(committed, commands, requested, result_of_action=isinstance(event, ActionFinished))
         self._perform(result.effects)
         if result.commands:
             async with self._memory:
@@ -293,9 +298,11 @@ class EngineRunner:
         return self.node.log.enqueue(entry)
 
     async def _settle(self, committed: asyncio.Future[ApplyResult], commands: tuple[dict[str, Any], ...],
-                      requested: bool) -> None:
+                      requested: bool, result_of_action: bool = False) -> None:
         """Wait for an engine entry. If it cannot be recorded, only the executions it touched are rebuilt
-        from SQLite (every other execution goes on undisturbed) and the failure is reported."""
+        from SQLite (every other execution goes on undisturbed) and the failure is reported. A result that
+        conflicts was already recorded (the action is no longer running): memory is rebuilt, and the
+        execution goes on from the stored state."""
         try:
             applied = await committed
         except Exception as e:
@@ -308,8 +315,12 @@ class EngineRunner:
         if applied.status == "fenced" and self._broken(applied.error or "fenced"):
             raise Unavailable("This node no longer leads the cluster; retry the request")
         if applied.status == "error":
-            log.error("engine entry rejected", error=applied.error, executions=sorted(roots_of(self.rows, commands)))
-            await self._rebuild(commands, applied.error or "rejected", requested)
+            duplicate = result_of_action and applied.error_kind == "conflict"
+            log.log(logging.WARNING if duplicate else logging.ERROR, "engine entry rejected", error=applied.error,
+                    executions=sorted(roots_of(self.rows, commands)))
+            await self._rebuild(commands, applied.error or "rejected", requested or duplicate)
+            if duplicate:
+                raise AlreadyRecorded(f"The action execution already has its result: {applied.error}")
             raise {"conflict": Conflict, "not_found": NotFound}.get(applied.error_kind or "", InvalidInput)(
                 f"The change could not be recorded: {applied.error}")
 
@@ -378,6 +389,8 @@ class EngineRunner:
         try:
             await self.handle(ActionFinished(effect.action_execution_id, outcome.state, outcome.result),
                               requested=False)
+        except AlreadyRecorded:
+            log.info("action result dropped: one was already recorded", action_execution_id=effect.action_execution_id)
         except Exception:
             log.exception("action result could not be recorded", action_execution_id=effect.action_execution_id)
 
@@ -398,7 +411,8 @@ class EngineRunner:
     async def _finish_standalone(self, action_id: str, state: str, result: Any) -> None:
         values = {"state": state, "output": {"result": result}, "updated_at": self.node.now(),
                   "state_info": None if state == states.SUCCESS else str(result)}
-        await self.commit_direct([cmd.update(ACTIONS, action_id, values, when={"state": states.RUNNING})], mirror=False)
+        await self.commit_direct([cmd.update(ACTIONS, action_id, values, when={"state": states.RUNNING}, expect=1)],
+                                 mirror=False)
 
     async def run_action_directly(self, *, name: str, params: dict[str, Any], namespace: str, description: str,
                                   save_result: bool, run_sync: bool | None, timeout: float | None) -> dict[str, Any]:
@@ -448,7 +462,12 @@ class EngineRunner:
     async def _run_standalone(self, row: Mapping[str, Any], resolved: ResolvedAction, timeout: float | None) -> None:
         state, result = await self._execute(row, resolved, timeout)
         if state != states.RUNNING and not self._stopping:
-            await self._finish_standalone(row["id"], state, result)
+            try:
+                await self._finish_standalone(row["id"], state, result)
+            except Conflict:  # its result was set over the API meanwhile; the first one counts
+                log.info("standalone action already completed; this result is dropped", action_execution_id=row["id"])
+            except Exception:
+                log.exception("standalone action result could not be recorded", action_execution_id=row["id"])
 
     def _callback(self, action_id: str) -> str | None:
         return f"{self.callback_base}/action_executions/{action_id}" if self.callback_base else None

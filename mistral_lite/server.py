@@ -51,8 +51,7 @@ class RunningServer:
         configure_limits(timeout=self.config.expression_timeout, max_size=self.config.expression_max_size)
         self.node = Node.open(self.config, on_fatal=self._fail)
         self._executor = self._executor or Executor(limits=ActionLimits.of(self.config))
-        base = f"http://{self.config.host}:{self.config.port}/v2"
-        self.leadership = Leadership(self.node, self._executor, callback_base=base)
+        self.leadership = Leadership(self.node, self._executor, callback_base=self.config.api_base())
         await self.leadership.start()
         self._runner = web.AppRunner(make_app(self.node, self.leadership), access_log=None, handle_signals=False)
         await self._runner.setup()

@@ -21,7 +21,7 @@ from mistral_lite.cluster_status import NodeHealth, ask_health
 PEER_TIMEOUT = 1.0
 
 
-def _member(name: str, url: str, reachable: bool, health: dict[str, Any] | None) -> dict[str, Any]:
+def _member(name: str, url: str | None, reachable: bool, health: dict[str, Any] | None) -> dict[str, Any]:
     h = health or {}
     role = h.get("role")
     return {"name": name, "type": "engine_group" if role == "leader" else "api_group", "url": url, "role": role,
@@ -32,8 +32,13 @@ def _member(name: str, url: str, reachable: bool, health: dict[str, Any] | None)
 async def _peer_health(peers: list[dict[str, Any]]) -> list[NodeHealth]:
     if not peers:
         return []
+    async def ask(http: aiohttp.ClientSession, peer: dict[str, Any]) -> NodeHealth:
+        if not peer.get("url"):
+            return NodeHealth("", None, "no API address known")
+        return await ask_health(http, peer["url"], PEER_TIMEOUT)
+
     async with aiohttp.ClientSession(trust_env=False) as http:
-        return list(await asyncio.gather(*(ask_health(http, p["url"], PEER_TIMEOUT) for p in peers)))
+        return list(await asyncio.gather(*(ask(http, p) for p in peers)))
 
 
 async def services(request: web.Request) -> web.Response:
@@ -45,7 +50,7 @@ async def services(request: web.Request) -> web.Response:
     for peer, answer in zip(peers, await _peer_health(peers)):
         # Reachable is the Raft view of the peer; its API may answer or not independently.
         name = (answer.health or {}).get("node_id") or peer["address"]
-        members.append(_member(str(name), answer.url, bool(peer["reachable"]), answer.health))
+        members.append(_member(str(name), answer.url or None, bool(peer["reachable"]), answer.health))
     return web.json_response({"services": members})
 
 

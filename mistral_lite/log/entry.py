@@ -65,7 +65,7 @@ class Entry:
             return f"not a log entry: epoch must be an integer from 0 to 2**63-1 or null, not {_shown(self.epoch)}"
         if self.prev is not None and not _is_text(self.prev):
             return f"not a log entry: prev must be a UTF-8 string or null, not {_shown(self.prev)}"
-        if not isinstance(self.commands, tuple) or not all(isinstance(c, dict) for c in self.commands):
+        if not isinstance(self.commands, (tuple, list)) or not all(isinstance(c, dict) for c in self.commands):
             return "not a log entry: commands must be a list of objects"
         return None
 
@@ -80,6 +80,11 @@ class Entry:
             raise
         except Exception as e:  # ValueError, UnicodeDecodeError, RecursionError (deep nesting), ...
             raise EntryFormatError(f"not a log entry: {type(e).__name__}: {e}") from None
+        return cls.from_obj(raw)
+
+    @classmethod
+    def from_obj(cls, raw: Any) -> "Entry":
+        """An entry from decoded JSON (one member of a batch); raises EntryFormatError only."""
         if not isinstance(raw, dict):
             raise EntryFormatError(f"not a log entry: {type(raw).__name__} is not an object")
         claimed = raw.get("id")

@@ -1,7 +1,7 @@
 """RaftLog: the cluster's log, replicated with pysyncobj, behind the same interface as LocalLog.
 
 Every node, the leader too, applies each committed entry in pysyncobj's
-tick thread, through `Store.apply_raft`, which skips entries at or below
+tick thread, through `Store.apply_raft_batch`, which skips entries at or below
 the stored last-applied index (pysyncobj replays its journal at every
 start), fences decisions of deposed leaders and never raises for a bad
 entry. Submissions whose outcome is unknown (leader changed, no answer)
@@ -12,6 +12,7 @@ The settings below are the measured ones of research/raft-pysyncobj.md.
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -34,6 +35,9 @@ ROLES = {0: "follower", 1: "candidate", 2: "leader"}
 SUBMIT_TIMEOUT = 10.0
 # An attempt with no answer after this long counts as an unknown outcome and is sent again.
 ATTEMPT_TIMEOUT = 3.0
+# Bounds of one Raft command carrying several entries (pysyncobj splits messages over 64 KiB).
+MAX_BATCH_BYTES = 256 * 1024
+MAX_BATCH_ENTRIES = 500
 # Pause before sending again after "no leader" or a full queue.
 RETRY_PAUSE = 0.05
 # Outcomes after which the entry may or may not have been committed: send it again with the same id.
@@ -64,27 +68,58 @@ def raft_conf(data_dir: Path, secret: str, compaction_min_entries: int = 20000, 
     )
 
 
+def decoded_entries(raw: str) -> list[Entry | None]:
+    """The entries of one Raft command (an entry, or an array of them); None where one is malformed."""
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):
+        return [None]
+    found: list[Entry | None] = []
+    for item in parsed if isinstance(parsed, list) else [parsed]:
+        try:
+            found.append(Entry.from_json(json.dumps(item)))
+        except (ValueError, RecursionError):
+            found.append(None)
+    return found
+
+
 class _Replica(SyncObj):
     """The replicated object: one method, called with an entry's JSON text on every node."""
 
-    def __init__(self, apply: Callable[[int, str], ApplyResult], self_address: str, peers: list[str],
+    def __init__(self, apply: Callable[[int, str], list[ApplyResult]], self_address: str, peers: list[str],
                  conf: SyncObjConf) -> None:
         self._apply = apply  # set first: pysyncobj may replay its journal as soon as it starts
         super().__init__(self_address, peers, conf)
 
     @replicated
-    def append(self, raw: str) -> ApplyResult:
+    def append(self, raw: str) -> list[ApplyResult]:
         return self._apply(self.raftLastApplied + 1, raw)
 
 
-@dataclass
-class _Submission:
-    entry: Entry
+@dataclass(eq=False)
+class _Batch:
+    """Entries sent as one Raft command (one JSON array): queued together, applied in one transaction."""
+
+    entries: list[Entry]
+    futures: list[asyncio.Future[ApplyResult]]
     raw: str
-    future: asyncio.Future[ApplyResult]
     deadline: float
     attempt: int = 0
     timer: asyncio.TimerHandle | None = field(default=None, repr=False)
+
+    @property
+    def done(self) -> bool:
+        return all(f.done() for f in self.futures)
+
+    def resolve(self, results: list[ApplyResult]) -> None:
+        for future, result in zip(self.futures, results):
+            if not future.done():
+                future.set_result(result)
+
+    def fail(self, error: BaseException) -> None:
+        for future in self.futures:
+            if not future.done():
+                future.set_exception(error)
 
 
 class RaftLog:
@@ -99,7 +134,8 @@ class RaftLog:
         self._on_fatal = on_fatal
         self._listeners: list[Listener] = []
         self._role_listeners: list[RoleListener] = []
-        self._pending: dict[str, _Submission] = {}
+        self._outbox: list[tuple[Entry, asyncio.Future[ApplyResult]]] = []
+        self._pending: set[_Batch] = set()
         self._last: asyncio.Future[ApplyResult] | None = None
         self._applied = store.last_applied()
         self._raft_seen = 0  # raft index of the last entry applied here, as the loop has seen it
@@ -123,11 +159,11 @@ class RaftLog:
         self._replica = _Replica(self._apply, self_address, sorted(peers), raft_conf(data_dir, secret, compaction_min_entries, **callbacks))
 
     # -- the tick thread ------------------------------------------------------------
-    def _apply(self, raft_index: int, raw: str) -> ApplyResult:
+    def _apply(self, raft_index: int, raw: str) -> list[ApplyResult]:
         if self._fatal is not None:
             raise StorageFault(self._fatal)  # keeps pysyncobj from moving past it until the node stops
         try:
-            result = self._store.apply_raft(raft_index, raw)
+            result = self._store.apply_raft_batch(raft_index, raw)
         except StorageFault as e:
             self._fatal = f"{type(e).__name__}: {e}"
             log.critical("this node's storage failed while applying a committed entry; stopping the node",
@@ -156,15 +192,13 @@ class RaftLog:
         if self._on_fatal is not None:
             self._on_fatal(self._fatal or "storage failure")
 
-    def _applied_here(self, raft_index: int, raw: str, result: ApplyResult) -> None:
+    def _applied_here(self, raft_index: int, raw: str, results: list[ApplyResult]) -> None:
         self._raft_seen = max(self._raft_seen, raft_index)
-        if result.status != "skipped":
-            self._applied = max(self._applied, result.index)
-            try:
-                entry = Entry.from_json(raw)
-            except ValueError:
-                entry = None
-            if entry is not None:
+        if results and results[0].status != "skipped":
+            self._applied = max(self._applied, results[0].index)
+            for entry, result in zip(decoded_entries(raw), results):
+                if entry is None:
+                    continue
                 for listener in list(self._listeners):
                     try:
                         listener(result.index, entry, result)
@@ -230,62 +264,85 @@ class RaftLog:
         return await self.enqueue(entry)
 
     def enqueue(self, entry: Entry) -> asyncio.Future[ApplyResult]:
-        """Send one entry now, in call order; resolves once it is committed and applied on this node."""
+        """Queue one entry now, in call order; resolves once it is committed and applied on this node.
+        Entries queued in the same turn of the event loop travel as one Raft command (group commit)."""
         if self._closed:
             raise RuntimeError("log is closed")
         future: asyncio.Future[ApplyResult] = self._loop.create_future()
         if self._fatal is not None:
             future.set_exception(Unavailable(f"This node stopped recording changes: {self._fatal}"))
             return future
-        sub = _Submission(entry, entry.to_json(), future, self._loop.time() + SUBMIT_TIMEOUT)
-        self._pending[entry.id] = sub
-        future.add_done_callback(lambda _: self._forget(sub))
+        self._outbox.append((entry, future))
+        if len(self._outbox) == 1:
+            self._loop.call_soon(self._flush)
         self._last = future
-        self._send(sub)
         return future
 
-    def _forget(self, sub: _Submission) -> None:
-        if self._pending.get(sub.entry.id) is sub:
-            del self._pending[sub.entry.id]
-        if sub.timer is not None:
-            sub.timer.cancel()
+    def _flush(self) -> None:
+        queued, self._outbox = self._outbox, []
+        while queued:
+            size, count = 0, 0
+            for entry, _ in queued:
+                size += len(entry.to_json())
+                count += 1
+                if size >= MAX_BATCH_BYTES or count >= MAX_BATCH_ENTRIES:
+                    break
+            part, queued = queued[:count], queued[count:]
+            entries = [e for e, _ in part]
+            raw = "[" + ",".join(e.to_json() for e in entries) + "]"
+            batch = _Batch(entries, [f for _, f in part], raw, self._loop.time() + SUBMIT_TIMEOUT)
+            self._pending.add(batch)
+            self._send(batch)
 
-    def _send(self, sub: _Submission) -> None:
-        if sub.future.done():
+    def _send(self, batch: _Batch) -> None:
+        if batch.done:
+            self._forget(batch)
             return
-        sub.attempt += 1
-        attempt = sub.attempt
+        batch.attempt += 1
+        attempt = batch.attempt
 
         def answered(result: Any, error: int) -> None:  # the tick thread
-            self._loop.call_soon_threadsafe(self._answered, sub, attempt, result, error)
+            self._loop.call_soon_threadsafe(self._answered, batch, attempt, result, error)
 
-        if sub.timer is not None:
-            sub.timer.cancel()
-        sub.timer = self._loop.call_later(ATTEMPT_TIMEOUT, self._answered, sub, attempt, None, None)
-        self._replica.append(sub.raw, callback=answered)
+        if batch.timer is not None:
+            batch.timer.cancel()
+        batch.timer = self._loop.call_later(ATTEMPT_TIMEOUT, self._answered, batch, attempt, None, None)
+        self._replica.append(batch.raw, callback=answered)
 
-    def _answered(self, sub: _Submission, attempt: int, result: Any, error: int | None) -> None:
-        if sub.future.done():
+    def _forget(self, batch: _Batch) -> None:
+        self._pending.discard(batch)
+        if batch.timer is not None:
+            batch.timer.cancel()
+
+    def _answered(self, batch: _Batch, attempt: int, result: Any, error: int | None) -> None:
+        if batch.done:
+            self._forget(batch)
             return
-        if error == FAIL_REASON.SUCCESS and isinstance(result, ApplyResult):
-            sub.future.set_result(result)  # any attempt's success is the entry's: apply deduplicated the rest
+        if error == FAIL_REASON.SUCCESS and isinstance(result, list):
+            batch.resolve(result)  # any attempt's success is the batch's: apply deduplicated the rest
+            self._forget(batch)
             return
-        if attempt != sub.attempt:
+        if attempt != batch.attempt:
             return  # a newer attempt is out; its answer decides
         if error is not None and error not in UNKNOWN:
-            sub.future.set_exception(Unavailable(f"The cluster refused the change (reason {error})"))
-            return
-        if self._loop.time() >= sub.deadline:
-            sub.future.set_exception(Unavailable(
+            batch.fail(Unavailable(f"The cluster refused the change (reason {error})"))
+        elif self._loop.time() >= batch.deadline:
+            batch.fail(Unavailable(
                 f"No leader confirmed the change within {SUBMIT_TIMEOUT:g} s; it may or may not have been recorded"))
+        else:
+            pause = RETRY_PAUSE if error in (FAIL_REASON.MISSING_LEADER, FAIL_REASON.QUEUE_FULL) else 0.0
+            batch.timer = self._loop.call_later(pause, self._send, batch)
             return
-        pause = RETRY_PAUSE if error in (FAIL_REASON.MISSING_LEADER, FAIL_REASON.QUEUE_FULL) else 0.0
-        sub.timer = self._loop.call_later(pause, self._send, sub)
+        self._forget(batch)
 
     def _fail_pending(self, reason: str) -> None:
-        for sub in list(self._pending.values()):
-            if not sub.future.done():
-                sub.future.set_exception(Unavailable(reason))
+        for entry_future in self._outbox:
+            if not entry_future[1].done():
+                entry_future[1].set_exception(Unavailable(reason))
+        self._outbox = []
+        for batch in list(self._pending):
+            batch.fail(Unavailable(reason))
+            self._forget(batch)
 
     async def barrier(self) -> None:
         """Return once every entry this node submitted before the call has settled (read your writes)."""

@@ -23,16 +23,17 @@ The checks, in order, for an entry at stored index `index`:
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from mistral_lite.log.entry import Entry, EntryFormatError
 from mistral_lite.store.catalog import INTERNAL_TABLES, Catalog
 from mistral_lite.store.faults import StorageFault, as_storage_fault
 from mistral_lite.commands import Command
 
-__all__ = ["ApplyError", "ApplyResult", "StorageFault", "apply_entry", "apply_raw"]
+__all__ = ["ApplyError", "ApplyResult", "StorageFault", "apply_entry", "apply_raw", "apply_raw_batch"]
 
 # How many recent entry ids are kept for deduplicating retried submissions.
 DEDUP_WINDOW = 100_000
@@ -73,17 +74,40 @@ def apply_entry(conn: sqlite3.Connection, catalog: Catalog, index: int, entry: E
 
     An exception no entry should cause (a RecursionError, a bug) propagates unless `contain_all`,
     which makes it an error row: a single node reports it to the submitter, a cluster cannot."""
-    return _guarded(conn, catalog, index, entry, contain_all)
+    return _guarded(conn, catalog, index, lambda: [entry], contain_all)[0]
 
 
 def apply_raw(conn: sqlite3.Connection, catalog: Catalog, index: int, raw: Any) -> ApplyResult:
     """Decode and apply one replicated entry; anything that is not an entry becomes an error row."""
-    return _guarded(conn, catalog, index, raw, True)
+    return _guarded(conn, catalog, index, lambda: [raw], True)[0]
 
 
-def _guarded(conn: sqlite3.Connection, catalog: Catalog, index: int, entry: Any, contain_all: bool) -> ApplyResult:
+def apply_raw_batch(conn: sqlite3.Connection, catalog: Catalog, index: int, raw: Any) -> list[ApplyResult]:
+    """Decode and apply one replicated command holding a JSON array of entries (or one entry object),
+    all at log position `index`, in order; one result per entry (one for a command that does not decode)."""
+    def entries() -> list[Any]:
+        try:
+            parsed = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
+        except MemoryError:
+            raise
+        except Exception:
+            return [raw]  # decoded again by Entry.from_json, which says what is wrong with it
+        return parsed if isinstance(parsed, list) else [parsed]
+
+    return _guarded(conn, catalog, index, entries, True)
+
+
+def _guarded(conn: sqlite3.Connection, catalog: Catalog, index: int, entries: Callable[[], list[Any]],
+             contain_all: bool) -> list[ApplyResult]:
     try:
-        return _apply(conn, catalog, index, entry, contain_all)
+        state = _LogState(*conn.execute("SELECT last_applied, epoch, chain FROM log_state").fetchone())
+        if index <= state.last_applied:  # a replay: not even decoded
+            return [ApplyResult(index, "skipped")]
+        items = entries()
+        results = [_apply(conn, catalog, index, position, item, state, contain_all)
+                   for position, item in enumerate(items)]
+        _advance(conn, index, state)
+        return results
     except BaseException as e:
         fault = as_storage_fault(e)
         if fault is None or fault is e:
@@ -91,24 +115,22 @@ def _guarded(conn: sqlite3.Connection, catalog: Catalog, index: int, entry: Any,
         raise fault from e
 
 
-def _apply(conn: sqlite3.Connection, catalog: Catalog, index: int, entry: Any, contain_all: bool) -> ApplyResult:
-    state = _LogState(*conn.execute("SELECT last_applied, epoch, chain FROM log_state").fetchone())
-    if index <= state.last_applied:
-        return ApplyResult(index, "skipped")
-    if not isinstance(entry, Entry):
+def _apply(conn: sqlite3.Connection, catalog: Catalog, index: int, position: int, entry: Any, state: _LogState,
+           contain_all: bool) -> ApplyResult:
+    """One entry at (index, position) of the log; updates `state` (the caller stores it)."""
+    if isinstance(entry, Entry):  # built in this process: checked like a decoded one
+        problem = entry.problem()
+        if problem is not None:
+            return _reject(conn, index, position, entry.id if isinstance(entry.id, str) else "", problem)
+    else:
         try:
-            entry = Entry.from_json(entry)
+            entry = Entry.from_json(entry) if isinstance(entry, (str, bytes)) else Entry.from_obj(entry)
         except EntryFormatError as e:
-            return _reject(conn, index, e.entry_id, str(e), state)
-    problem = entry.problem()
-    if problem is not None:
-        return _reject(conn, index, entry.id if isinstance(entry.id, str) else "", problem, state)
+            return _reject(conn, index, position, e.entry_id, str(e))
     if conn.execute("SELECT 1 FROM applied_entries WHERE entry_id = ?", (entry.id,)).fetchone():
-        _advance(conn, index, state)
         return ApplyResult(index, "duplicate")
     refusal = _fence(entry, state)
     if refusal is not None:
-        _advance(conn, index, state)
         return ApplyResult(index, "fenced", "fenced", refusal)
     if entry.kind == "barrier":
         state.epoch, state.chain = entry.epoch, entry.id  # type: ignore[assignment]
@@ -122,14 +144,11 @@ def _apply(conn: sqlite3.Connection, catalog: Catalog, index: int, entry: Any, c
         kind, message = _classify(e, contain_all)
         conn.execute("ROLLBACK TO entry")
         conn.execute("RELEASE entry")
-        _record_error(conn, index, entry.id, kind, message)
-        _advance(conn, index, state)
-        return ApplyResult(index, "error", kind, message)
+        return _reject(conn, index, position, entry.id, message, kind)
     conn.execute("RELEASE entry")
     conn.execute("INSERT INTO applied_entries (entry_id, log_index) VALUES (?, ?)", (entry.id, index))
-    if index % 1000 == 0:
+    if index % 1000 == 0 and position == 0:
         conn.execute("DELETE FROM applied_entries WHERE log_index <= ?", (index - DEDUP_WINDOW,))
-    _advance(conn, index, state)
     return ApplyResult(index, "applied", changed=sum(counts), counts=counts)
 
 
@@ -160,22 +179,18 @@ def _classify(error: BaseException, contain_all: bool) -> tuple[str, str]:
     raise error
 
 
-def _reject(conn: sqlite3.Connection, index: int, entry_id: str, message: str, state: _LogState) -> ApplyResult:
-    """A malformed entry: the same error row on every node, and the log moves on."""
-    _record_error(conn, index, entry_id, "invalid", message)
-    _advance(conn, index, state)
-    return ApplyResult(index, "error", "invalid", message)
+def _reject(conn: sqlite3.Connection, index: int, position: int, entry_id: str, message: str,
+            kind: str = "invalid") -> ApplyResult:
+    """An entry that cannot apply: the same error row on every node, and the log moves on."""
+    conn.execute(
+        "INSERT OR REPLACE INTO apply_errors (log_index, position, entry_id, kind, message) VALUES (?, ?, ?, ?, ?)",
+        (index, position, _storable(entry_id), kind, _storable(message[:4000])),
+    )
+    return ApplyResult(index, "error", kind, message)
 
 
 def _advance(conn: sqlite3.Connection, index: int, state: _LogState) -> None:
     conn.execute("UPDATE log_state SET last_applied = ?, epoch = ?, chain = ?", (index, state.epoch, state.chain))
-
-
-def _record_error(conn: sqlite3.Connection, index: int, entry_id: str, kind: str, message: str) -> None:
-    conn.execute(
-        "INSERT OR REPLACE INTO apply_errors (log_index, entry_id, kind, message) VALUES (?, ?, ?, ?)",
-        (index, _storable(entry_id), kind, _storable(message[:4000])),
-    )
 
 
 def _storable(text: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Callable, Sequence, TypeVar
 from mistral_lite.errors import StartRefused
 from mistral_lite.log.entry import Entry
 from mistral_lite.store import integrity
-from mistral_lite.store.apply import ApplyResult, apply_entry, apply_raw
+from mistral_lite.store.apply import ApplyResult, apply_entry, apply_raw, apply_raw_batch
 from mistral_lite.store.catalog import Catalog, read_catalog
 from mistral_lite.store.faults import SQLITE_FULL, STORAGE_FAULTS, StorageFault, as_storage_fault, sqlite_code
 from mistral_lite.store.migrations import migrate
@@ -67,6 +67,7 @@ class Store:
         # The last storage fault of a write, until a write succeeds again (read by /health).
         self.write_error: str | None = None
         self._write_fault = 0
+        self._restore_failed: str | None = None
 
     def last_applied(self) -> int:
         with self._lock:
@@ -81,7 +82,7 @@ class Store:
     def index_base(self) -> int:
         """What is added to a Raft index to get the stored index (entries this database held before Raft)."""
         with self._lock:
-            return self._conn.execute("SELECT index_base FROM log_state").fetchone()[0]
+            return _index_base(self._conn)
 
     def set_index_base(self, base: int) -> None:
         """Set once, when Raft first starts on this database (base = last_applied then)."""
@@ -94,13 +95,19 @@ class Store:
         """Decode and apply one replicated entry at stored index index_base + raft_index, in one
         transaction. Raises nothing but StorageFault: whatever the bytes, every node records the
         same outcome, and a failure of this node's storage stops this node rather than diverge it."""
-        def apply(conn: sqlite3.Connection) -> ApplyResult:
-            base = conn.execute("SELECT index_base FROM log_state").fetchone()[0]
-            return apply_raw(conn, self.catalog, base + raft_index, raw)
+        return self._replicated(raft_index, raw, apply_raw)
 
+    def apply_raft_batch(self, raft_index: int, raw: str | bytes) -> list[ApplyResult]:
+        """apply_raft for a replicated command holding a JSON array of entries (group commit): all of
+        them at the same stored index, in one transaction, one result each; [skipped] on a replay."""
+        return self._replicated(raft_index, raw, apply_raw_batch)
+
+    def _replicated(self, raft_index: int, raw: str | bytes, apply: Callable[..., T]) -> T:
         with self._lock:
+            if self._restore_failed is not None:
+                raise StorageFault(self._restore_failed)
             try:
-                return self._write(apply)
+                return self._write(lambda conn: apply(conn, self.catalog, _index_base(conn) + raft_index, raw))
             except StorageFault:
                 raise
             except Exception as e:
@@ -133,8 +140,11 @@ class Store:
                 self.schema_version = migrate(self._conn)
                 self.catalog = read_catalog(self._conn)
             except Exception as e:
-                raise as_storage_fault(e) or StorageFault(f"restore failed: {type(e).__name__}: {e}",
-                                                          sqlite_code(e)) from e
+                fault = as_storage_fault(e) or StorageFault(f"{type(e).__name__}: {e}", sqlite_code(e))
+                # pysyncobj swallows a failed load and goes on applying its log on top of whatever is
+                # here; refusing every later entry makes the Raft layer stop this node instead.
+                self._restore_failed = f"restoring a snapshot failed: {fault}"
+                raise fault from e
 
     def apply_batch(self, batch: Sequence[tuple[int, Entry]]) -> list[ApplyResult]:
         """Apply entries (index, entry) in order, all in one transaction."""
@@ -175,6 +185,10 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _index_base(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT index_base FROM log_state").fetchone()[0]
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

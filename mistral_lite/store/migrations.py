@@ -217,6 +217,21 @@ MIGRATIONS: list[tuple[int, str]] = [
         -- (a database that ran as a single node already holds that many entries).
         ALTER TABLE log_state ADD COLUMN chain TEXT;
         ALTER TABLE log_state ADD COLUMN index_base INTEGER NOT NULL DEFAULT 0;
+
+        -- One Raft command may carry several entries at the same index: an error row is keyed by
+        -- the entry's position in it too.
+        CREATE TABLE apply_errors_2 (
+            log_index INTEGER NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0,
+            entry_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL,
+            PRIMARY KEY (log_index, position)
+        );
+        INSERT INTO apply_errors_2 (log_index, entry_id, kind, message)
+            SELECT log_index, entry_id, kind, message FROM apply_errors;
+        DROP TABLE apply_errors;
+        ALTER TABLE apply_errors_2 RENAME TO apply_errors;
         """,
     ),
 ]

@@ -3,11 +3,14 @@ follower as soon as it answers; with no leader, writes get 503 with Retry-After,
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 
 from tests.support.api import Api
 from tests.support.cluster import LocalCluster, wait_for
-from tests.support.workflows import simple
+from tests.support.mistral_cli import cli
+from tests.support.workflows import HELLO, simple
 
 
 async def test_write_through_a_follower_then_read_it_there(tmp_path):
@@ -53,3 +56,21 @@ async def test_writes_with_no_leader_get_503_and_reads_still_work(tmp_path):
             health = wait_for(lambda: survivor.health() if survivor.health()["role"] != "leader" else None, 10,
                               "a leaderless survivor")
             assert health["role"] in ("follower", "candidate")
+
+
+async def test_the_mistral_cli_works_through_any_node(tmp_path):
+    with LocalCluster(tmp_path) as cluster:
+        cluster.start()
+        follower = cluster.followers()[0]
+        path = tmp_path / "hello.yaml"
+        path.write_text(HELLO)
+        code, out, err = await cli(follower, "workflow-create", str(path), "-f", "json")
+        assert code == 0, err
+        code, out, err = await cli(follower, "execution-create", "hello", '{"name": "Ann"}', "-f", "json")
+        assert code == 0, err
+        execution_id = json.loads(out)["ID"]
+        async with aiohttp.ClientSession() as http:
+            await Api(http, follower.url).wait(execution_id)
+        for node in cluster.running():  # every node has the outcome in its own database
+            code, out, err = await cli(node, "execution-get-output", execution_id)
+            assert code == 0 and json.loads(out) == {"message": "Hello, Ann"}, (node.port, out, err)

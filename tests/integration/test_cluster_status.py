@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from aiohttp import web
 
 from tests.support.ports import free_port
+from tests.support.remote import serving
 from tests.support.servers import live_api
 
 
@@ -27,19 +26,11 @@ def root(api) -> str:
     return api.url.removesuffix("/v2")
 
 
-@asynccontextmanager
-async def answering(handler) -> AsyncIterator[str]:
+def answering(handler):
     """A bare HTTP server on 127.0.0.1 whose /health is `handler`: a node in a state one process cannot reach alone."""
     app = web.Application()
     app.router.add_get("/health", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    return serving(app)
 
 
 FOLLOWER = {"node_id": "node2", "role": "follower", "applied_index": 7, "database": "ok", "term": 3,

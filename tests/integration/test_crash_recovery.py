@@ -128,3 +128,31 @@ retrying:
         assert runtime["retry_task_policy"] == {"retry_no": 1}
     finally:
         again.stop()
+
+
+def test_a_standalone_action_left_running_by_a_dead_node_ends_error_after_the_restart(tmp_path):
+    data = tmp_path / "data"
+    server = ServerProcess(data).start()
+    saved = call("POST", server.url + "/action_executions",
+                 {"name": "std.sleep", "input": {"seconds": 60}, "params": {"save_result": True}})
+    waiting = call("POST", server.url + "/action_executions",
+                   {"name": "std.async_noop", "input": {}, "params": {"save_result": True}})
+    assert saved["state"] == "RUNNING" and waiting["state"] == "RUNNING"
+    assert server.kill() == -signal.SIGKILL
+
+    again = ServerProcess(data, port=server.port).start()
+    try:
+        def settled():
+            row = call("GET", again.url + f"/action_executions/{saved['id']}")
+            return row["state"] != "RUNNING" and row
+
+        row = wait_until(settled, 20, "the interrupted standalone action to be settled")
+        assert row["state"] == "ERROR"
+        assert "node running it stopped or died" in row["state_info"]
+        # An asynchronous one was never running here: it keeps waiting for its result over the API.
+        assert call("GET", again.url + f"/action_executions/{waiting['id']}")["state"] == "RUNNING"
+        done = call("PUT", again.url + f"/action_executions/{waiting['id']}",
+                    {"state": "SUCCESS", "output": json.dumps({"result": "late"})})
+        assert done["state"] == "SUCCESS"
+    finally:
+        again.stop()

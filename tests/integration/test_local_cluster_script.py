@@ -50,10 +50,13 @@ def test_start_status_kill_leader_restart_and_stop(tmp_path):
         assert status.returncode == 0, status.stdout + status.stderr
         rows = [line.split() for line in status.stdout.splitlines()[1:]]
         assert [(r[0], r[1]) for r in rows] == [(f"node{n}", f"http://127.0.0.1:{api + n - 1}") for n in (1, 2, 3)]
+        leaders = [r[0] for r in rows if r[2] == "leader"]
+        assert len(leaders) == 1, status.stdout  # three nodes of one Raft cluster, not three single nodes
 
         killed = run(env, "kill-leader")
         assert killed.returncode == 0, killed.stderr
         victim = killed.stdout.split()[1]
+        assert victim == leaders[0]
         assert killed.stdout.startswith(f"killed {victim} (pid {first[victim]})")
         assert not alive(first[victim])
 

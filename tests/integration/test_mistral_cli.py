@@ -1,27 +1,9 @@
 """The real python-mistralclient CLI against a live server, without any identity service."""
 
-import asyncio
 import json
-import os
-import shutil
-import sys
-from pathlib import Path
 
+from tests.support.mistral_cli import cli
 from tests.support.workflows import HELLO
-
-MISTRAL = Path(sys.executable).parent / "mistral"
-
-
-async def cli(server, *args: str) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("OS_AUTH_URL", "OS_USERNAME", "OS_PASSWORD", "OS_AUTH_TOKEN")}
-    env["OS_MISTRAL_URL"] = server.url
-    proc = await asyncio.create_subprocess_exec(
-        str(MISTRAL if MISTRAL.exists() else shutil.which("mistral")), *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    return proc.returncode, out.decode(), err.decode()
-
 
 async def test_cli_walk_through(server, api, tmp_path):
     path = tmp_path / "hello.yaml"

@@ -34,11 +34,20 @@ class LocalCluster:
         self.stop()
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
-        """Start every node that is not running; returns the leader once one is elected."""
+        """Start every node that is not running; returns the leader once one is elected and every running
+        node knows it (so a write through any of them is forwarded, not refused)."""
         for node in self.nodes:
             if not node.running:
                 node.start(timeout)
-        return self.leader(timeout)
+        return self.agreed_leader(timeout)
+
+    def agreed_leader(self, timeout: float = 20.0) -> ServerProcess:
+        def agreed() -> ServerProcess | None:
+            leader = self.leader(timeout)
+            address = (leader.health() or {}).get("leader")
+            known = {(node.health() or {}).get("leader") for node in self.running()}
+            return leader if address and known == {address} else None
+        return wait_for(agreed, timeout, "a leader every node knows")
 
     def stop(self) -> None:
         for node in self.nodes:

@@ -27,6 +27,10 @@ class ServerProcess:
         self.log_path = data_dir.parent / f"server-{self.port}.log"
 
     @property
+    def database(self) -> Path:
+        return self.data_dir / "mistral-lite.sqlite"
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v2"
 

@@ -122,33 +122,35 @@ def test_bad_expression_limits_name_the_option(tmp_path, text, message):
         load(write(tmp_path, text), {}, {})
 
 
-
-def test_cluster_options_parse_peers_and_default_to_a_single_node():
-    assert (Config().raft_address, Config().peers, Config().clustered) == ("", "", False)
-    config = load(None, {"MISTRAL_LITE_CLUSTER_SECRET": "s3cret"}, {
-        "raft_address": "127.0.0.1:7991",
-        "peers": "127.0.0.1:7992=http://127.0.0.1:8992, 127.0.0.1:7993=https://node3.example:8993/"})
-    assert (config.secret(), config.clustered) == ("s3cret", True)
-    assert config.peer_map() == {"127.0.0.1:7992": "http://127.0.0.1:8992", "127.0.0.1:7993": "https://node3.example:8993"}
+CLUSTER = {"raft_address": "127.0.0.1:7991", "peers": "127.0.0.1:7992=http://127.0.0.1:8992"}
 
 
 @pytest.mark.parametrize("options, message", [
-    ({"raft_address": "127.0.0.1", "cluster_secret": "s"}, "raft_address must be host:port"),
-    ({"raft_address": "127.0.0.1:70000", "cluster_secret": "s"}, "raft_address must be host:port"),
-    ({"raft_address": "h:1", "cluster_secret": "s", "peers": "h:2"}, "peers: 'h:2' is not raft_host:port=http"),
-    ({"raft_address": "h:1", "cluster_secret": "s", "peers": "h:2=ftp://h:3"}, "peers: 'h:2=ftp://h:3' is not"),
-    ({"raft_address": "h:1", "cluster_secret": "s", "peers": "h=http://h:3"}, "peers: 'h=http://h:3' is not"),
-    ({"peers": "h:2=http://h:3"}, "peers is set but raft_address is not"),
-    ({"raft_address": "h:1", "peers": "h:2=http://h:3"}, "needs a shared secret"),
+    ({"peers": "127.0.0.1:7992=http://127.0.0.1:8992"}, "peers is set but raft_address is not"),
+    ({"raft_address": "localhost", "cluster_secret": "s"}, "raft_address must be host:port"),
+    ({"raft_address": "127.0.0.1:7991", "cluster_secret": "s"}, "peers is empty"),
+    ({**CLUSTER, "peers": "127.0.0.1:7992"}, "is not raft_host:port=http://api_host:port"),
+    ({**CLUSTER, "peers": "127.0.0.1:7991=http://127.0.0.1:8991", "cluster_secret": "s"},
+     "must not include this node's own raft_address"),
+    (CLUSTER, "a cluster node needs a shared secret"),
+    ({**CLUSTER, "cluster_secret_file": "/nonexistent/secret"}, "cluster_secret_file /nonexistent/secret"),
+    ({"public_url": "mistral.example"}, "public_url must start with http"),
 ])
-def test_bad_cluster_options_name_the_option(options, message):
+def test_cluster_options_are_validated(options, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         Config(**options).validate()
 
 
-def test_the_secret_may_come_from_a_file(tmp_path):
+def test_cluster_secret_comes_from_env_or_a_file(tmp_path):
     secret = tmp_path / "secret"
-    secret.write_text("from-the-file\n")
-    config = Config(raft_address="h:1", peers="h:2=http://h:3", cluster_secret_file=str(secret))
-    config.validate()
-    assert config.secret() == "from-the-file"
+    secret.write_text("from-file\n")
+    assert load(None, {"MISTRAL_LITE_CLUSTER_SECRET": "from-env"}, CLUSTER).secret() == "from-env"
+    config = load(None, {}, {**CLUSTER, "cluster_secret_file": str(secret)})
+    assert config.secret() == "from-file"
+    assert config.peer_map() == {"127.0.0.1:7992": "http://127.0.0.1:8992"}
+    assert config.clustered and not Config().clustered
+
+
+def test_callback_urls_are_under_public_url_when_given():
+    assert Config(port=8991).api_base() == "http://127.0.0.1:8991/v2"
+    assert Config(public_url="https://mistral.example/").api_base() == "https://mistral.example/v2"

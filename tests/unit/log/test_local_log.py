@@ -79,3 +79,21 @@ async def test_status_of_a_single_node_leads_itself_and_follows_barrier_epochs(t
     finally:
         await again.close()
         reopened.close()
+
+
+async def test_status_answers_while_a_write_holds_the_store(tmp_path):
+    """/health reads status(); the docs promise it never waits for the write lock (a long write may hold it)."""
+    import threading
+
+    store = Store(tmp_path / "db.sqlite")
+    log = LocalLog(store)
+    answers: list[dict] = []
+    try:
+        with store._lock:  # what apply_batch holds for the whole of a write transaction
+            asker = threading.Thread(target=lambda: answers.append(log.status()), daemon=True)
+            asker.start()
+            asker.join(timeout=10)
+            assert answers and answers[0]["role"] == "leader", "status() waited for the write lock"
+    finally:
+        await log.close()
+        store.close()

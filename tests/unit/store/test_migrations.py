@@ -53,3 +53,21 @@ def test_newer_database_is_refused(tmp_path):
     conn.close()
     with pytest.raises(MigrationError, match="newer"):
         migrate(sqlite3.connect(path, isolation_level=None))
+
+
+def test_a_single_node_database_of_version_1_gains_the_fence_and_keeps_its_log(tmp_path):
+    from mistral_lite.store.migrations import MIGRATIONS
+
+    path = tmp_path / "db.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    version, sql = MIGRATIONS[0]
+    conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+    conn.execute("UPDATE log_state SET last_applied = 7, epoch = 2")
+    conn.execute("INSERT INTO apply_errors (log_index, entry_id, kind, message) VALUES (5, 'x', 'invalid', 'm')")
+    conn.close()
+    store = Store(path)
+    try:
+        assert store.log_state() == {"last_applied": 7, "epoch": 2, "chain": None, "index_base": 0}
+        assert store._conn.execute("SELECT log_index, position, entry_id FROM apply_errors").fetchall() == [(5, 0, "x")]
+    finally:
+        store.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 
 import pytest
 
@@ -282,3 +281,39 @@ def test_a_full_disk_is_a_storage_fault_and_the_entry_applies_once_there_is_room
             assert store.log_state()["last_applied"] == index
         finally:
             store.close()
+
+
+def batch(*entries: str) -> str:
+    return "[" + ",".join(entries) + "]"
+
+
+def test_a_batch_applies_its_entries_in_order_at_one_index_each_on_its_own(tmp_path):
+    nodes = [Store(tmp_path / f"node{n}.sqlite") for n in (1, 2)]
+    try:
+        for node in nodes:
+            node.set_index_base(10)
+            command = batch(barrier("b1", 1), engine("e1", 1, 1, "b1"), '{"id": "bad", "kind": "engine", "epoch": "1"}',
+                            engine("e2", 1, 1, "e1"), engine("e3", 2, 1, "e2"), insert("r", 3), insert("r", 4),
+                            engine("old", 5, 0, None), '"not an entry"')
+            results = node.apply_raft_batch(1, command)
+            assert [r.status for r in results] == ["applied", "applied", "error", "error", "applied", "applied",
+                                                   "duplicate", "fenced", "error"]
+            assert {r.index for r in results} == {11}
+            assert results[3].error_kind == "conflict"  # id-1 again: only that entry is rolled back
+            assert node.log_state() == {"last_applied": 11, "epoch": 1, "chain": "e3", "index_base": 10}
+            assert env_ids(node) == ["id-1", "id-2", "id-3"]
+            assert node.apply_raft_batch(1, command) == [node.apply_raft(1, "x")] == [
+                type(results[0])(11, "skipped")]
+        errors = [rows(n, "SELECT log_index, position, entry_id, kind FROM apply_errors ORDER BY 2") for n in nodes]
+        assert errors[0] == errors[1] == [(11, 2, "bad", "invalid"), (11, 3, "e2", "conflict"), (11, 8, "", "invalid")]
+    finally:
+        for node in nodes:
+            node.close()
+
+
+@pytest.mark.parametrize("name", ["bad json", "not utf-8", "deep nesting", "a bare string"])
+def test_a_batch_that_does_not_decode_is_one_error_row(store, name):
+    [result] = store.apply_raft_batch(1, MALFORMED[name])
+    assert result.status == "error" and result.error_kind == "invalid"
+    assert store.last_applied() == 1
+    assert store.apply_raft_batch(2, "[]") == [] and store.last_applied() == 2

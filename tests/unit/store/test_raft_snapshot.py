@@ -4,7 +4,6 @@ tick thread, and replaces a node's database only when that node is behind it."""
 from __future__ import annotations
 
 import pickle
-import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -15,9 +14,10 @@ from pysyncobj.config import SERIALIZER_STATE
 
 from mistral_lite import commands as cmd
 from mistral_lite.log.entry import Entry
-from mistral_lite.store.database import Store, connect
+from mistral_lite.store.database import Store, StorageFault, connect
 from mistral_lite.store.raft_snapshot import SNAPSHOT_TABLE, RaftSnapshots
 from tests.support.ports import free_port
+from tests.support.storage_faults import immutable
 
 PADDING = "p" * 2000  # enough rows and bytes that the copy takes a while
 
@@ -230,3 +230,21 @@ def test_pysyncobj_compacts_with_our_snapshot_and_a_node_that_lost_its_database_
     finally:
         replica.destroy_synchronous()
         store.close()
+
+
+def test_a_restore_that_fails_stops_every_later_apply(store, tmp_path):
+    fill(store, 1, 20)
+    dump = tmp_path / "live" / "raft.snapshot"
+    take(store, dump, 20)
+    behind = Store(tmp_path / "behind" / "db.sqlite")
+    try:
+        behind.apply_raft(1, entry(1))
+        with immutable(behind.path.with_name("db.sqlite-wal")):  # a real fault: writes to the WAL fail
+            with pytest.raises(StorageFault):
+                RaftSnapshots(behind, tmp_path / "behind" / "raft.snapshot").deserialize(str(dump))
+        assert behind.last_applied() == 1  # the failed restore changed nothing
+        # pysyncobj logs a failed load and applies its log on top: every entry must be refused instead.
+        with pytest.raises(StorageFault, match="restoring a snapshot failed"):
+            behind.apply_raft(21, entry(21))
+    finally:
+        behind.close()
