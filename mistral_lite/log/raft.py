@@ -72,7 +72,7 @@ def decoded_entries(raw: str) -> list[Entry | None]:
     """The entries of one Raft command (an entry, or an array of them); None where one is malformed."""
     try:
         parsed = json.loads(raw)
-    except (ValueError, RecursionError):
+    except (TypeError, ValueError, RecursionError):  # TypeError: a foreign writer's command that is not text
         return [None]
     found: list[Entry | None] = []
     for item in parsed if isinstance(parsed, list) else [parsed]:
