@@ -237,7 +237,7 @@ def steps_per_second(target: Any, executions: int, threads: int, timeout: float)
         ids = list(pool.map(start, range(executions)))
     deadline = t0 + timeout
     while time.monotonic() < deadline:
-        _, page = http("GET", target.base + "/executions?fields=state&limit=100000")
+        _, page = http("GET", target.base + "/executions?fields=state&sort_keys=created_at&sort_dirs=desc&limit=1000")
         states = [e["state"] for e in (page or {}).get("executions", []) if e["id"] in set(ids)]
         if len(states) == len(ids) and all(s in ("SUCCESS", "ERROR", "CANCELLED") for s in states):
             break

@@ -12,11 +12,11 @@ from pathlib import Path
 import aiohttp
 
 from tests.support.api import Api
-from tests.support.cluster import LocalCluster, wait_for
+from tests.support.cluster import LocalCluster
+from tests.support.cluster_state import assert_same_rows
 from tests.support.mixed_workload import (INTERRUPTED, WORKFLOWS, Batch, Outcome, differences,
                                           first_task_after)
 from tests.support.process import ServerProcess
-from mistral_lite.store.checksum import database_checksums
 from tests.support.servers import live_api
 
 _UNINTERRUPTED: dict[str, dict[str, Outcome]] = {}
@@ -80,7 +80,7 @@ async def kill_leader_mid_batch(cluster: LocalCluster, http: aiohttp.ClientSessi
     new_leader = cluster.leader()
     problems = differences(expected, await batch.outcomes(Api(http, new_leader.url)), kills=1)
     assert not problems, f"after killing {leader.data_dir.name}:\n" + "\n".join(problems)
-    assert_same_tables(cluster.running())  # the other survivor holds exactly the same
+    assert_same_rows(cluster.running())  # the other survivor holds exactly the same
     failover = first_task_after(new_leader.database, killed_at)
     assert failover is not None
     FAILOVERS.append(failover)
@@ -109,7 +109,7 @@ async def test_five_failovers_in_a_row_with_the_killed_node_restarted_each_time(
                 node.start()
                 cluster.wait_applied_equal()  # the restarted node caught up before the next leader dies
         assert len(set(killed)) >= 2, killed  # leadership moved around
-        assert_same_tables(cluster.nodes)
+        assert_same_rows(cluster.nodes)
 
 
 async def test_kill_9_all_three_then_start_them_and_everything_continues(tmp_path):
@@ -132,21 +132,7 @@ async def test_kill_9_all_three_then_start_them_and_everything_continues(tmp_pat
             assert (await reader.ok("GET", "/workflows/steps"))["name"] == "steps"  # data intact
             problems = differences(expected, await batch.outcomes(reader), kills=1)
             assert not problems, "\n".join(problems)
-        assert_same_tables(cluster.nodes)
-
-
-def assert_same_tables(nodes: list[ServerProcess]) -> None:
-    """The nodes applied the same entries and hold the same rows in every table."""
-    index = wait_for(lambda: same_applied_index(nodes), 20, "equal applied indexes")
-    tables = {node.data_dir.name: {c.table: c.sha256 for c in database_checksums(node.database)} for node in nodes}
-    assert len({node.health()["applied_index"] for node in nodes}) == 1  # nothing was applied meanwhile
-    differing = {t for found in tables.values() for t in found if len({f.get(t) for f in tables.values()}) > 1}
-    assert not differing, f"tables differ between nodes at index {index}: {sorted(differing)}"
-
-
-def same_applied_index(nodes: list[ServerProcess]) -> int | None:
-    seen = {(node.health() or {}).get("applied_index") for node in nodes}
-    return seen.pop() if len(seen) == 1 and None not in seen else None
+        assert_same_rows(cluster.nodes)
 
 
 def teardown_module() -> None:

@@ -103,4 +103,4 @@ async def test_a_frozen_leader_steps_down_answers_its_pending_write_and_nothing_
         assert duplicated_work(node.data_dir) == [], node.data_dir.name
         late_runs = count(node.data_dir, "SELECT COUNT(*) FROM workflow_executions WHERE input LIKE '%99%'")
         assert late_runs == (1 if late.status == 201 else late_runs) and late_runs <= 1
-    assert_same_rows(cluster)
+    assert_same_rows(cluster.nodes)

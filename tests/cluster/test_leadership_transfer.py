@@ -133,4 +133,4 @@ async def test_leadership_moves_away_and_back_and_the_engine_follows_it(tmp_path
             stop_settled(cluster)
     for node in cluster.nodes:
         assert duplicated_work(node.data_dir) == [], node.data_dir.name
-    assert_same_rows(cluster)
+    assert_same_rows(cluster.nodes)

@@ -92,4 +92,4 @@ async def test_a_cluster_seeded_from_a_single_nodes_database(tmp_path):
         assert count(node.data_dir, "SELECT last_applied FROM log_state") > seed_applied
         assert count(node.data_dir, "SELECT COUNT(*) FROM workflow_executions") == len(finished) + 3
         assert duplicated_work(node.data_dir) == []
-    assert_same_rows(cluster)
+    assert_same_rows(cluster.nodes)

@@ -9,7 +9,7 @@ import shutil
 import aiohttp
 
 from tests.support.api import Api
-from tests.support.cluster import LocalCluster, wait_for
+from tests.support.cluster import LocalCluster
 from tests.support.cluster_state import assert_same_rows, count, duplicated_work, stop_settled
 from tests.support.process import ServerProcess
 from tests.support.workflows import simple
@@ -55,7 +55,7 @@ async def test_a_wiped_node_catches_up_from_the_log(tmp_path):
         assert RESTORED not in wiped.log_path.read_text()
     for node in cluster.nodes:
         assert duplicated_work(node.data_dir) == []
-    assert_same_rows(cluster)
+    assert_same_rows(cluster.nodes)
 
 
 async def test_a_wiped_node_catches_up_from_a_snapshot_and_the_log(tmp_path):
@@ -67,4 +67,4 @@ async def test_a_wiped_node_catches_up_from_a_snapshot_and_the_log(tmp_path):
         assert all((node.data_dir / "raft.snapshot").exists() for node in cluster.nodes)
     for node in cluster.nodes:
         assert duplicated_work(node.data_dir) == []
-    assert_same_rows(cluster)
+    assert_same_rows(cluster.nodes)

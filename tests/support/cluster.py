@@ -75,13 +75,18 @@ class LocalCluster:
 
     def wait_applied_equal(self, timeout: float = 20.0) -> int:
         """Wait until every running node has applied the same index; returns it."""
-        def same() -> int | None:
-            seen = {(node.health() or {}).get("applied_index") for node in self.running()}
-            return seen.pop() if len(seen) == 1 and None not in seen else None
-        return wait_for(same, timeout, "equal applied indexes")
+        return wait_applied_equal(self.running(), timeout)
 
     def logs(self) -> str:
         return "\n".join(f"--- {n.data_dir.name} ---\n{n.log()}" for n in self.nodes)
+
+
+def wait_applied_equal(nodes: list[ServerProcess], timeout: float = 20.0) -> int:
+    """Wait until these (running) nodes report the same applied index; returns it."""
+    def same() -> int | None:
+        seen = {(node.health() or {}).get("applied_index") for node in nodes}
+        return seen.pop() if len(seen) == 1 and None not in seen else None
+    return wait_for(same, timeout, "equal applied indexes")
 
 
 def wait_for(probe: Callable[[], T | None], timeout: float, what: str, every: float = 0.05) -> T:

@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.cluster import LocalCluster
+from tests.support.cluster import LocalCluster, wait_applied_equal
+from tests.support.process import ServerProcess
 
 
 def checksums(data_dir: Path) -> list[str]:
@@ -28,9 +29,13 @@ def stop_settled(cluster: LocalCluster) -> None:
         node.stop()
 
 
-def assert_same_rows(cluster: LocalCluster) -> list[str]:
-    """Every node's tables are equal, row for row; returns the lines of one."""
-    sums = {node.data_dir.name: checksums(node.data_dir) for node in cluster.nodes}
+def assert_same_rows(nodes: list[ServerProcess]) -> list[str]:
+    """Every node's tables are equal, row for row (running ones once they applied the same entries);
+    returns the lines of one."""
+    running = [node for node in nodes if node.running]
+    if running:
+        wait_applied_equal(running)
+    sums = {node.data_dir.name: checksums(node.data_dir) for node in nodes}
     first = next(iter(sums.values()))
     for name, lines in sums.items():
         assert lines == first, (name, sorted(set(lines) ^ set(first)))
