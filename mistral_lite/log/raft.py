@@ -388,10 +388,6 @@ class RaftLog:
             "peers": peers,
         }
 
-    def transfer_leadership(self) -> None:
-        """Ask pysyncobj to hand leadership to another node (operations and tests)."""
-        self._replica.transferLeadership()
-
     async def close(self) -> None:
         if self._closed:
             return
