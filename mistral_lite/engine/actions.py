@@ -81,7 +81,7 @@ def resolve(step: Step, catalog: ActionCatalog, wf_ex: Mapping[str, Any], name: 
         try:
             params = evaluate(spec.base_input, data, PlainView(env=env_of(wf_ex)))
         except ExpressionError as e:
-            raise TaskFailure(f"{e} (while evaluating base-input of action {spec.name})") from None
+            raise TaskFailure(str(e), detail=f"while evaluating base-input of action {spec.name}") from None
         if spec.output is not None:
             transforms.append(spec.output)
         name = spec.base
@@ -149,5 +149,5 @@ def transform_result(action_ex: Mapping[str, Any], result: Any) -> Any:
         try:
             result = evaluate(expression, result, None)
         except ExpressionError as e:
-            raise TaskFailure(f"{e} (while evaluating the output of action {action_ex['name']})") from None
+            raise TaskFailure(str(e), detail=f"while evaluating the output of action {action_ex['name']}") from None
     return result

@@ -119,7 +119,7 @@ class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
         if task_ex["state"] not in (states.RUNNING, states.PAUSED):
             return
         if failure is not None:
-            self.fail_task(step, wf_ex, task_ex, failure)
+            self.fail_task(step, wf_ex, task_ex, failure, on_completion=True)
             return
         if (task_ex.get("runtime_context") or {}).get("with_items"):
             self.item_finished(step, wf_ex, task_ex)

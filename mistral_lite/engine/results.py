@@ -19,13 +19,16 @@ def task_result(rows: Rows, task_ex: Mapping[str, Any]) -> Any:
                     if (c.get("runtime_context") or {}).get("accepted", True)]
         if (task_ex.get("runtime_context") or {}).get("with_items"):
             return [c.get("output") for c in sorted(children, key=_index)]
-        return children[-1].get("output") if children else None
+        # As in Mistral, a task with nothing to show (its sub-workflow never started) has an empty list.
+        return children[-1].get("output") if children else []
     actions = [a for a in rows.actions_of(task_ex["id"]) if a.get("accepted", True)]
     if (task_ex.get("runtime_context") or {}).get("with_items"):
         return [action_result(a) for a in sorted(actions, key=_index)]
-    if not actions:
+    # An action still running, or given up by a timeout, has no output yet: Mistral shows [] then.
+    finished = [a for a in actions if a.get("output") is not None]
+    if not finished:
         return []
-    return action_result(actions[-1])
+    return action_result(finished[-1])
 
 
 def _index(row: Mapping[str, Any]) -> int:

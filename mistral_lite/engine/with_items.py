@@ -101,11 +101,10 @@ class WithItems:
             return
         current = items_of(step.rows, task_ex)
         if any(i["state"] == states.CANCELLED for i in current):
-            self.complete_task(step, wf_ex, task_ex, states.CANCELLED, "One or more items were cancelled.")
+            self.complete_task(step, wf_ex, task_ex, states.CANCELLED, "One or more actions was cancelled.")
         elif any(i["state"] == states.ERROR for i in current):
-            failed = sorted((index_of(i), i.get("state_info")) for i in current if i["state"] == states.ERROR)
-            detail = "; ".join(f"[item {n}]: {info_}" for n, info_ in failed)
-            self.complete_task(step, wf_ex, task_ex, states.ERROR, f"One or more actions had failed. {detail}")
+            # Mistral's exact words; each item's error is in the result and in the workflow's failure summary.
+            self.complete_task(step, wf_ex, task_ex, states.ERROR, "One or more actions had failed.")
         else:
             self.complete_task(step, wf_ex, task_ex, states.SUCCESS, None)
 

@@ -45,6 +45,11 @@ class Outcome:
         return cls(CANCELLED, payload)
 
 
+class ActionException(Exception):
+    """An action's own failure (std.fail, an unreachable URL): the runner reports it as Mistral's
+    executor does, "The action raised an exception [action=..., action_ex_id=..., msg='...']"."""
+
+
 def error_text(error: BaseException) -> str:
     """An exception's message, or its type name when it has none (timeouts often have none)."""
     return str(error) or type(error).__name__
