@@ -222,16 +222,17 @@ class WorkflowLifecycle:
             try:
                 return step.evaluate(spec.output, wf_ex, inbound=final, what="the workflow output"), state, state_info
             except TaskFailure as failure:
+                # Mistral then fails the workflow like any other failure: output-on-error (or the final context).
                 ends = [] if spec.type == "reverse" else self.end_tasks(step, wf_ex)
                 state, state_info = states.ERROR, failure_messages.output_failure(wf_ex, ends, failure)
-                return {"result": state_info}, state, state_info
         if state == states.ERROR:
             if spec.output_on_error is None:
                 return {"result": state_info, **final}, state, state_info
             try:
                 extra = step.evaluate(spec.output_on_error, wf_ex, inbound=final, what="output-on-error")
             except TaskFailure as failure:
-                state_info = f"{state_info}; and output-on-error failed: {failure.described()}"
+                state_info = (f"Failed to evaluate expression in output-on-error! (output-on-error: "
+                              f"'{spec.output_on_error}', exception: '{failure.message}' Cause: '{state_info}'")
                 return {"result": state_info}, state, state_info
             return {"result": state_info, **(extra if isinstance(extra, dict) else {"output": extra})}, state, state_info
         return {"result": state_info}, state, state_info
