@@ -47,7 +47,14 @@ class Outcome:
 
 class ActionException(Exception):
     """An action's own failure (std.fail, an unreachable URL): the runner reports it as Mistral's
-    executor does, "The action raised an exception [action=..., action_ex_id=..., msg='...']"."""
+    executor does, "The action raised an exception [action=..., action_ex_id=..., msg='...']".
+
+    `label` is what Mistral shows as action= when it is not the action's name (std.fail: "Fail action").
+    """
+
+    def __init__(self, message: str, label: str | None = None) -> None:
+        super().__init__(message)
+        self.label = label
 
 
 def error_text(error: BaseException) -> str:

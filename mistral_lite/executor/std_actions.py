@@ -32,7 +32,7 @@ async def fail(env: ActionEnv, /, error_data: Any = None) -> Outcome:
     # Mistral tests truthiness: error_data 0, "" or {} gives the plain message.
     if error_data:
         return Outcome.error(error_data)
-    raise ActionException(FAIL_MESSAGE)
+    raise ActionException(FAIL_MESSAGE, label="Fail action")
 
 
 async def sleep(env: ActionEnv, /, seconds: Any = 1) -> Outcome:
