@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from mistral_lite.engine import states
 from mistral_lite.engine.rows import Rows
 
 
@@ -24,8 +25,8 @@ def task_result(rows: Rows, task_ex: Mapping[str, Any]) -> Any:
     actions = [a for a in rows.actions_of(task_ex["id"]) if a.get("accepted", True)]
     if (task_ex.get("runtime_context") or {}).get("with_items"):
         return [action_result(a) for a in sorted(actions, key=_index)]
-    # An action still running, or given up by a timeout, has no output yet: Mistral shows [] then.
-    finished = [a for a in actions if a.get("output") is not None]
+    # An action still running (or given up by a timeout, no longer accepted) has no result: Mistral shows [] then.
+    finished = [a for a in actions if a["state"] not in states.ACTIVE]
     if not finished:
         return []
     return action_result(finished[-1])
