@@ -203,9 +203,7 @@ class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
         """Running actions and sub-workflows of a task that gave up: cancelled, their late results ignored."""
         for action_ex in self.rows.actions_of(task_ex["id"]):
             if action_ex["state"] in states.ACTIVE:
-                # Not accepted: no result of the task (Mistral shows [] for a task that gave up on its action).
-                step.draft.update(ACTIONS, action_ex["id"], state=states.CANCELLED, state_info=reason,
-                                  accepted=False)
+                step.draft.update(ACTIONS, action_ex["id"], state=states.CANCELLED, state_info=reason)
         for child in self.rows.subworkflows_of(task_ex["id"]):
             if child["state"] in states.ACTIVE:
                 self.finish_workflow(step, child, states.CANCELLED, reason, notify_parent=False)
