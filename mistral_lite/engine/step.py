@@ -54,7 +54,7 @@ class Step:
         try:
             return evaluate(value, data, ExecutionView(self.draft, wf_ex, task_ex))
         except ExpressionError as e:
-            raise TaskFailure(f"{e} (while evaluating {what})") from None
+            raise TaskFailure(str(e), detail=f"while evaluating {what}") from None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from mistral_lite.engine import states
+from mistral_lite.engine import failure_messages, states
 from mistral_lite.engine.data_flow import env_of, merge_all, outbound
 from mistral_lite.engine.errors import InvalidWorkflowInput, NotFoundError, StateConflict, TaskFailure
 from mistral_lite.engine.limits import EngineLimits
@@ -139,7 +139,7 @@ class WorkflowLifecycle:
                 found = step.rows.find(WF_DEFS, name=candidate, namespace=ns)
                 if found:
                     return found[0]
-        raise TaskFailure(f"Workflow not found [workflow_identifier={name}, namespace={namespace}]", force=False)
+        raise TaskFailure(f"Failed to find workflow [name={name}] [namespace={namespace}]", force=False)
 
     # -- completion ----------------------------------------------------------
     def check_completion(self, step: Step, wf_ex: dict[str, Any]) -> None:
@@ -173,11 +173,14 @@ class WorkflowLifecycle:
             target = (wf_ex.get("params") or {}).get("task_name")
             done = step.rows.tasks_named(wf_ex["id"], target)
             return outbound(done[-1]) if done else {}
-        ends = [
+        return merge_all(outbound(t) for t in self.end_tasks(step, wf_ex))
+
+    def end_tasks(self, step: Step, wf_ex: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The finished tasks that ended a branch: their contexts make the final context."""
+        return [
             t for t in step.rows.tasks_of(wf_ex["id"])
             if states.is_completed(t["state"]) and not (t.get("runtime_context") or {}).get("has_next")
         ]
-        return merge_all(outbound(t) for t in ends)
 
     def finish_workflow(self, step: Step, wf_ex: dict[str, Any], state: str, state_info: str | None,
                         notify_parent: bool = True) -> None:
@@ -219,15 +222,17 @@ class WorkflowLifecycle:
             try:
                 return step.evaluate(spec.output, wf_ex, inbound=final, what="the workflow output"), state, state_info
             except TaskFailure as failure:
-                state, state_info = states.ERROR, f"Failed to evaluate the workflow output: {failure.message}"
-                return {"result": state_info}, state, state_info
+                # Mistral then fails the workflow like any other failure: output-on-error (or the final context).
+                ends = [] if spec.type == "reverse" else self.end_tasks(step, wf_ex)
+                state, state_info = states.ERROR, failure_messages.output_failure(wf_ex, ends, failure)
         if state == states.ERROR:
             if spec.output_on_error is None:
                 return {"result": state_info, **final}, state, state_info
             try:
                 extra = step.evaluate(spec.output_on_error, wf_ex, inbound=final, what="output-on-error")
             except TaskFailure as failure:
-                state_info = f"{state_info}; and output-on-error failed: {failure.message}"
+                state_info = (f"Failed to evaluate expression in output-on-error! (output-on-error: "
+                              f"'{spec.output_on_error}', exception: '{failure.message}' Cause: '{state_info}'")
                 return {"result": state_info}, state, state_info
             return {"result": state_info, **(extra if isinstance(extra, dict) else {"output": extra})}, state, state_info
         return {"result": state_info}, state, state_info
@@ -338,12 +343,15 @@ def _is_active(state: str) -> bool:
 
 
 def failure_info(step: Step, failed: list[Mapping[str, Any]]) -> str:
-    """Mistral's summary: which tasks failed, and each one's error."""
-    lines = [f"Failure caused by error in tasks: {', '.join(t['name'] for t in failed)}", ""]
+    """Mistral's summary: which tasks failed (by name), each one's error, and its failed actions or sub-workflows."""
+    failed = sorted(failed, key=lambda t: t["name"])
+    text = f"Failure caused by error in tasks: {', '.join(t['name'] for t in failed)}\n"
     for task_ex in failed:
-        lines.append(f"  {task_ex['name']} [task_ex_id={task_ex['id']}] -> {task_ex.get('state_info')}")
-        for action_ex in step.rows.actions_of(task_ex["id"]):
-            if action_ex["state"] == states.ERROR:
-                idx = (action_ex.get("runtime_context") or {}).get("index", 0)
-                lines.append(f"    [action_ex_id={action_ex['id']}, idx={idx}]: {action_ex.get('state_info')}")
-    return "\n".join(lines)
+        text += f"\n  {task_ex['name']} [task_ex_id={task_ex['id']}] -> {task_ex.get('state_info')}\n"
+        for kind, runs in (("action_ex_id", step.rows.actions_of(task_ex["id"])),
+                           ("wf_ex_id", step.rows.subworkflows_of(task_ex["id"]))):
+            for idx, run in enumerate(runs):
+                if run["state"] == states.ERROR:
+                    result = (run.get("output") or {}).get("result", "Unknown")
+                    text += f"    [{kind}={run['id']}, idx={idx}]: {result}\n"
+    return text

@@ -379,7 +379,7 @@ top:
 """))
     ex = h.start("top")
     assert h.execution(ex)["state"] == states.SUCCESS
-    assert "Workflow not found [workflow_identifier=ghost" in h.task(ex, "call")["state_info"]
+    assert "Failed to find workflow [name=ghost]" in h.task(ex, "call")["state_info"]
 
 
 def test_ad_hoc_action_resolves_to_its_base_and_transforms_output():
