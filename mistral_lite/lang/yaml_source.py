@@ -77,9 +77,17 @@ class _MistralLoader(yaml.SafeLoader):
 # PyYAML resolves a lone `!`, `&` or `*` to a tag no safe constructor knows;
 # with anchors off they are just text.
 _MistralLoader.add_constructor("tag:yaml.org,2002:yaml", lambda loader, node: loader.construct_scalar(node))
-# Dates and times stay the text they were written as: a definition is stored as JSON,
-# which has no date type (Mistral keeps them as text too).
-_MistralLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+class YamlDate(str):
+    """An unquoted date or time (`2024-01-15`, `2024-01-15 10:30:00`), kept as the text it was written as.
+
+    A definition is stored as JSON, which has no date type, and where Mistral accepts a date it
+    keeps it as text too. The type remembers that YAML read a date, because Mistral's schema
+    refuses one wherever it checks a value's JSON type (see values.refuse_dates)."""
+
+
+_MistralLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: YamlDate(loader.construct_scalar(node)))
 
 
 @dataclass(frozen=True)
