@@ -14,6 +14,7 @@ def parse_action(place: Place) -> ActionSpec:
     name = place.path[-1] if place.path else place.labels.get("action")
     place.mapping(f"action '{name}'")
     place.check_keys(ACTION_KEYS, "an ad-hoc action")
+    refuse_dates(place)
     base, inline_input = call(place.require("base", f"action '{name}'"), "base")
     base_input = {}
     if "base-input" in place.value and place.value["base-input"] is not None:
