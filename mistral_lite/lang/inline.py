@@ -91,7 +91,9 @@ def _value(text: str, pos: int, key: str) -> tuple[Any, int]:
             return value, pos + len(word)
     number = NUMBER.match(text, pos)
     if number is not None:
-        return int(number.group()), number.end()
+        raw = number.group()
+        # Mistral reads the digits as JSON, which has no leading zeros: `007` stays the text "007".
+        return (raw if len(raw) > 1 and raw.startswith("0") else int(raw)), number.end()
     like = NUMBER_LIKE.match(text, pos)
     if like is not None:
         raise InlineError(

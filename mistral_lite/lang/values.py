@@ -107,6 +107,8 @@ def tags(place: Place) -> tuple[str, ...]:
     value = place.value
     if not isinstance(value, list):
         raise place.error(f"tags must be a list of strings, got {describe(value)}")
+    if not value:
+        raise place.error("tags must not be an empty list; leave the key out instead")
     seen: set[str] = set()
     for i, tag in enumerate(value):
         if not isinstance(tag, str) or isinstance(tag, YamlDate) or not tag:
@@ -121,6 +123,8 @@ def description(place: Place) -> str | None:
     refuse_date(place)
     if place.value is not None and not isinstance(place.value, str):
         raise place.error(f"description must be a string, got {describe(place.value)}")
+    if place.value == "":
+        raise place.error("description must not be empty; leave the key out instead")
     return place.value
 
 

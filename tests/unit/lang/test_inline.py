@@ -16,6 +16,7 @@ from mistral_lite.lang.inline import InlineError, parse
     ('fail msg="stopped"', "fail", {"msg": "stopped"}),
     ('fail(msg="stopped: <% $.why %>")', "fail", {"msg": "stopped: <% $.why %>"}),
     ("wb.sub_wf level=2", "wb.sub_wf", {"level": 2}),
+    ("x code=007 zero=0", "x", {"code": "007", "zero": 0}),  # as Mistral: JSON has no leading zeros
     ("<% $.dynamic %> a=1", "<% $.dynamic %>", {"a": 1}),
     ('std.http url="http://x?a=1&b=2" method="POST"', "std.http", {"url": "http://x?a=1&b=2", "method": "POST"}),
 ])
