@@ -81,6 +81,12 @@ def _value(text: str, pos: int, key: str) -> tuple[Any, int]:
             return text[pos : close + len(end)], close + len(end)
     if rest.startswith("["):
         close = _matching_bracket(text, pos)
+        if "]" in text[close + 1 :]:
+            # Mistral's pattern takes everything up to the last ']' as this one value.
+            raise InlineError(
+                f"Mistral would read the value of '{key}' up to the last ']' of the line, swallowing what "
+                f"follows it; give only the last parameter as an inline list, the others in input:"
+            )
         raw = text[pos : close + 1]
         try:
             return json.loads(raw), close + 1

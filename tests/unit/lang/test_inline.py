@@ -34,6 +34,7 @@ def test_inline_parameters(text, name, params):
     # Mistral reads 1.5 as 1 and drops -3: refused, with the way to write them
     ("std.sleep seconds=1.5", r"write seconds=<% 1.5 %> for the number"),
     ("std.echo output=-3", "only whole numbers"),
+    ("x left=[1] right=[2]", "up to the last ']'"),  # Mistral reads left as "[1] right=[2]"
 ])
 def test_unreadable_inline_parameters_are_errors(text, fragment):
     with pytest.raises(InlineError, match=fragment.replace("[", r"\[")):
