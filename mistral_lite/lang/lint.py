@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
-import yaml
-
 from mistral_lite.lang.documents import parse_actions, parse_workbook, parse_workflows
 from mistral_lite.lang.errors import DslError, DslWarning
+from mistral_lite.lang.yaml_source import load
 from mistral_lite.storable import DEFAULT_MAX_DEPTH
 
 Parse = Callable[..., Any]
@@ -26,12 +25,12 @@ def enforce(warnings: Iterable[DslWarning], strict: bool) -> None:
             raise warning.as_error()
 
 
-def kind_of(text: str) -> Parse:
+def kind_of(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> Parse:
     """Which parser a file is for: a workbook has `name` with `workflows` or `actions`; ad-hoc actions
     have `base`; anything else is a workflow file (whose parser then says what is wrong)."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data = load(text, max_depth).data  # the upload's own reading: bounded, anchors off
+    except DslError:
         return parse_workflows
     if not isinstance(data, dict):
         return parse_workflows
@@ -47,7 +46,7 @@ def lint_text(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> list[DslError]:
     """Everything wrong or doubtful in one document: its warnings, or its error (parsing stops there)."""
     warnings: list[DslWarning] = []
     try:
-        kind_of(text)(text, max_depth, warnings)
+        kind_of(text, max_depth)(text, max_depth, warnings)
     except DslError as e:
         return [*warnings, e]
     return list(warnings)
