@@ -51,6 +51,18 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", type=float, help="give up after this many seconds")
 
 
+def _add_lint(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "lint",
+        help="check workflow, workbook and action files; print warnings and errors",
+        description="Parse each file as upload does and print one line per finding, FILE:LINE: warning|error: "
+        "message. Warnings are what Mistral accepts but is probably a mistake (an unknown key, a typo of a "
+        "known one). Exit code 0 when every file is clean, 1 when there is any warning or error, 2 when a "
+        "file cannot be read.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="documents to check (kind found from the content)")
+
+
 def _add_db(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("db", help="offline tools on a node's database")
     tools = parser.add_subparsers(dest="db_command", required=True)
@@ -98,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_serve(subparsers)
     _add_run(subparsers)
+    _add_lint(subparsers)
     _add_db(subparsers)
     _add_cluster(subparsers)
     return parser
@@ -142,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         logs.configure("warning", "console")
         return local_run.main(args.file, args.workflow, args.input, args.timeout, args.actions)
+    if args.command == "lint":
+        from mistral_lite.lang import lint
+
+        return lint.main(args.files)
     if args.command == "db":
         return _db_checksum(args.data_dir)
     if args.command == "cluster":

@@ -49,6 +49,11 @@ class Config:
     cluster_secret_file: str = field(default="", metadata={"help": "file holding the cluster's shared secret"})
     public_url: str = field(default="", metadata={"help": "URL clients reach the service by, e.g. a load balancer over every node (default: this node's own http://host:port); asynchronous actions get their callback URL under it"})
     raft_compaction_min_entries: int = field(default=20000, metadata={"help": "Raft log entries kept before a node compacts its log into a snapshot (lower it only to exercise snapshots)"})
+    strict_validation: str = field(default="off", metadata={"help": "on: refuse (400, naming key and line) a document Mistral accepts but mistral-lite warns about, e.g. an unknown workflow key; off: accept it and report the warning"})
+
+    @property
+    def strict(self) -> bool:
+        return self.strict_validation == "on"
 
     @property
     def database_path(self) -> Path:
@@ -113,6 +118,8 @@ class Config:
             raise ConfigError("expression_max_size must be positive")
         if self.raft_compaction_min_entries < 2:
             raise ConfigError(f"raft_compaction_min_entries must be at least 2, got {self.raft_compaction_min_entries}")
+        if self.strict_validation not in ("on", "off"):
+            raise ConfigError(f"strict_validation must be on or off, got {self.strict_validation!r}")
         self._validate_cluster()
 
     def api_base(self) -> str:

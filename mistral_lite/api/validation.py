@@ -1,4 +1,5 @@
-"""The */validate endpoints: the same parse as upload, answered as {"valid": ..., "error": ...}."""
+"""The */validate endpoints: the same parse as upload, answered as {"valid": ..., "error": ...}
+(and "warnings" when the document is accepted with some)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from aiohttp import web
 from mistral_lite.api.context import node_of
 from mistral_lite.api.params import check_known, text_body
 from mistral_lite.lang.errors import DslError
-from mistral_lite.registry.definitions import parse_off_loop
+from mistral_lite.registry.definitions import parse_document
 
 
 def validate_handler(parse: Callable[[str, int], Any]) -> Callable[[web.Request], Any]:
@@ -17,9 +18,11 @@ def validate_handler(parse: Callable[[str, int], Any]) -> Callable[[web.Request]
         check_known(request, ())
         text = await text_body(request)
         try:
-            await parse_off_loop(parse, text, node_of(request).config.max_nesting_depth)
+            _, warnings = await parse_document(node_of(request), parse, text)
         except DslError as e:
             return web.json_response({"valid": False, "error": str(e)})
-        return web.json_response({"valid": True})
+        # Mistral's answer, plus what mistral-lite doubts (only when there is something to say).
+        extra = {"warnings": [str(w) for w in warnings]} if warnings else {}
+        return web.json_response({"valid": True, **extra})
 
     return validate

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mistral_lite.lang.inputs import parse_inputs
 from mistral_lite.lang.place import Place
 from mistral_lite.lang.specs import ActionSpec
-from mistral_lite.lang.values import call, check_expressions, description, tags
+from mistral_lite.lang.values import call, check_expressions, description, refuse_date, refuse_dates, tags
 
 ACTION_KEYS = ("base", "base-input", "input", "output", "description", "tags")
 
@@ -14,13 +14,16 @@ def parse_action(place: Place) -> ActionSpec:
     name = place.path[-1] if place.path else place.labels.get("action")
     place.mapping(f"action '{name}'")
     place.check_keys(ACTION_KEYS, "an ad-hoc action")
+    refuse_dates(place)
     base, inline_input = call(place.require("base", f"action '{name}'"), "base")
     base_input = {}
     if "base-input" in place.value and place.value["base-input"] is not None:
         base_input = place.child("base-input").mapping("base-input")
         check_expressions(place.child("base-input"))
+        refuse_dates(place.child("base-input"))
     if "output" in place.value:
         check_expressions(place.child("output"))
+        refuse_date(place.child("output"))
     return ActionSpec(
         name=name,
         base=base,

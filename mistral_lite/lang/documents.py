@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from mistral_lite.lang.errors import DslWarning
 from mistral_lite.lang.actions import check_base_cycles, parse_action
 from mistral_lite.lang.inputs import signature
 from mistral_lite.lang.place import Place, describe
@@ -58,9 +59,9 @@ class WorkbookSource:
     actions: tuple[ActionSource, ...]
 
 
-def _document(text: str, max_depth: int) -> Place:
+def _document(text: str, max_depth: int, warnings: list[DslWarning] | None) -> Place:
     source = load(text, max_depth)
-    root = Place.root(source)
+    root = Place.root(source, warnings)
     if not isinstance(source.data, dict):
         raise root.error(f"a document must be a mapping with 'version' and its items, got {describe(source.data)}")
     if "version" not in source.data:
@@ -90,9 +91,11 @@ def _standalone(version: Any, name: str, raw: dict[str, Any]) -> str:
     return yaml.safe_dump({"version": version, name: raw}, sort_keys=False, default_flow_style=False)
 
 
-def parse_workflows(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> list[WorkflowSource]:
-    """A workflow file: `version` plus one or more workflows."""
-    root = _document(text, max_depth)
+def parse_workflows(
+    text: str, max_depth: int = DEFAULT_MAX_DEPTH, warnings: list[DslWarning] | None = None
+) -> list[WorkflowSource]:
+    """A workflow file: `version` plus one or more workflows; what is accepted but doubtful goes to `warnings`."""
+    root = _document(text, max_depth, warnings)
     names = [k for k in root.value if k != "version"]
     if not names:
         raise root.error("the document defines no workflow")
@@ -107,9 +110,11 @@ def parse_workflows(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> list[Workf
     return sources
 
 
-def parse_actions(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> list[ActionSource]:
+def parse_actions(
+    text: str, max_depth: int = DEFAULT_MAX_DEPTH, warnings: list[DslWarning] | None = None
+) -> list[ActionSource]:
     """An ad-hoc action file: `version` plus one or more actions; each stores the whole text."""
-    root = _document(text, max_depth)
+    root = _document(text, max_depth, warnings)
     names = [k for k in root.value if k != "version"]
     if not names:
         raise root.error("the document defines no action")
@@ -122,12 +127,14 @@ def parse_actions(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> list[ActionS
     return [ActionSource(name, places[name].value, specs[name], text) for name in names]
 
 
-def parse_workbook(text: str, max_depth: int = DEFAULT_MAX_DEPTH) -> WorkbookSource:
+def parse_workbook(
+    text: str, max_depth: int = DEFAULT_MAX_DEPTH, warnings: list[DslWarning] | None = None
+) -> WorkbookSource:
     """A workbook: a name, and workflows and actions saved as `<name>.<item>`."""
-    root = _document(text, max_depth)
+    root = _document(text, max_depth, warnings)
     root.check_keys(WORKBOOK_KEYS, "a workbook")
     name = check_name(root.require("name", "a workbook"), root.value.get("name"), "Workbook")
-    root = Place(root.value, root.source, root.path, {"workbook": name})
+    root = replace(root, labels={"workbook": name})
     version = root.value["version"]
 
     workflow_places = _items(root, "workflows", "workflow")

@@ -22,9 +22,26 @@ class DslError(ValueError):
         self.where = dict(where or {})
         super().__init__(self.render())
 
+    HEAD = "Invalid DSL"
+
     def render(self) -> str:
+        return f"{self.HEAD}: {self.message}{self.location()}"
+
+    def location(self, with_line: bool = True) -> str:
         parts = [f"{label} '{self.where[label]}'" for label in LABELS if self.where.get(label) is not None]
-        if self.line is not None:
+        if with_line and self.line is not None:
             parts.append(f"line {self.line}")
-        suffix = f" ({', '.join(parts)})" if parts else ""
-        return f"Invalid DSL: {self.message}{suffix}"
+        return f" ({', '.join(parts)})" if parts else ""
+
+
+class DslWarning(DslError):
+    """Something Mistral accepts but that is probably a mistake (an unknown key, a typo of a known one).
+
+    The document is accepted; the warning is reported (validate response, log, `mistral-lite lint`),
+    and with strict-validation it is refused like an error.
+    """
+
+    HEAD = "Warning"
+
+    def as_error(self) -> DslError:
+        return DslError(f"{self.message} (refused: strict-validation is on)", line=self.line, where=self.where)

@@ -2,7 +2,7 @@
 
 The first word is a name (an action, a workflow, an engine command, or an
 expression giving one); the rest are key=value pairs. Values may be quoted
-strings, YAQL or Jinja expressions, JSON lists, true/false/null or numbers.
+strings, YAQL or Jinja expressions, JSON lists, true/false/null or whole numbers.
 Mistral silently drops values it cannot read (`output=Hi`); here they are
 an error that says how to write them.
 """
@@ -13,7 +13,9 @@ import json
 import re
 from typing import Any
 
-NUMBER = re.compile(r"-?\d+(\.\d+)?(?=[\s,)]|$)")
+# Mistral reads only digits as a number: of `1.5` it keeps 1, `-2` it drops (see _value).
+NUMBER = re.compile(r"\d+(?=[\s,)]|$)")
+NUMBER_LIKE = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(?=[\s,)]|$)")
 KEY = re.compile(r"[\w][\w.-]*")
 NAME_END = re.compile(r"[\s=(\"]")
 EXPRESSION_PAIRS = (("<%", "%>"), ("{{", "}}"), ("{%", "%}"))
@@ -79,6 +81,12 @@ def _value(text: str, pos: int, key: str) -> tuple[Any, int]:
             return text[pos : close + len(end)], close + len(end)
     if rest.startswith("["):
         close = _matching_bracket(text, pos)
+        if "]" in text[close + 1 :]:
+            # Mistral's pattern takes everything up to the last ']' as this one value.
+            raise InlineError(
+                f"Mistral would read the value of '{key}' up to the last ']' of the line, swallowing what "
+                f"follows it; give only the last parameter as an inline list, the others in input:"
+            )
         raw = text[pos : close + 1]
         try:
             return json.loads(raw), close + 1
@@ -90,7 +98,15 @@ def _value(text: str, pos: int, key: str) -> tuple[Any, int]:
     number = NUMBER.match(text, pos)
     if number is not None:
         raw = number.group()
-        return (float(raw) if "." in raw else int(raw)), number.end()
+        # Mistral reads the digits as JSON, which has no leading zeros: `007` stays the text "007".
+        return (raw if len(raw) > 1 and raw.startswith("0") else int(raw)), number.end()
+    like = NUMBER_LIKE.match(text, pos)
+    if like is not None:
+        raise InlineError(
+            f"the value of '{key}' is {like.group()}: Mistral reads only whole numbers ≥ 0 inline "
+            f"(it would silently drop this one or its fraction); write {key}=<% {like.group()} %> "
+            f"for the number, or {key}=\"{like.group()}\" for the text"
+        )
     raise InlineError(
         f"cannot read the value of '{key}' at '{_excerpt(text, pos)}': quote text "
         f"({key}=\"...\"), or use a number, true, false, null, [a JSON list] or an expression"

@@ -7,6 +7,7 @@ from typing import Any, Mapping
 
 from mistral_lite.lang.place import Place, describe
 from mistral_lite.lang.specs import InputParam
+from mistral_lite.lang.values import refuse_dates
 
 
 def parse_inputs(place: Place) -> tuple[InputParam, ...]:
@@ -15,6 +16,8 @@ def parse_inputs(place: Place) -> tuple[InputParam, ...]:
         return ()
     if not isinstance(place.value, list):
         raise place.error(f"input must be a list of names or {{name: default}}, got {describe(place.value)}")
+    if not place.value:
+        raise place.error("input must not be an empty list; leave it out when there is no input")
     params: list[InputParam] = []
     seen: set[str] = set()
     for i, item in enumerate(place.value):
@@ -22,6 +25,7 @@ def parse_inputs(place: Place) -> tuple[InputParam, ...]:
         if isinstance(item, str) and item:
             param = InputParam(item)
         elif isinstance(item, dict) and len(item) == 1 and isinstance(next(iter(item)), str):
+            refuse_dates(item_place)
             name, default = next(iter(item.items()))
             param = InputParam(name, True, default)
         else:

@@ -6,10 +6,11 @@ the workflow, task and key it concerns and the line it stands on.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from mistral_lite.lang.errors import DslError
+from mistral_lite.lang.errors import DslError, DslWarning
 from mistral_lite.lang.yaml_source import Source
 
 
@@ -19,10 +20,12 @@ class Place:
     source: Source | None = None
     path: tuple[Any, ...] = ()
     labels: dict[str, Any] = field(default_factory=dict)
+    # Shared by every place of one document: what `warn` found (None: warnings are not collected).
+    warnings: list[DslWarning] | None = field(default=None, compare=False)
 
     @classmethod
-    def root(cls, source: Source) -> "Place":
-        return cls(source.data, source)
+    def root(cls, source: Source, warnings: list[DslWarning] | None = None) -> "Place":
+        return cls(source.data, source, warnings=warnings)
 
     @property
     def line(self) -> int | None:
@@ -37,10 +40,14 @@ class Place:
             labels.pop("key", None)
         elif isinstance(key, str):
             labels["key"] = key if "key" not in labels else f"{labels['key']}.{key}"
-        return Place(value, self.source, self.path + (key,), labels)
+        return Place(value, self.source, self.path + (key,), labels, self.warnings)
 
     def error(self, message: str) -> DslError:
         return DslError(message, line=self.line, where=self.labels)
+
+    def warn(self, message: str) -> None:
+        if self.warnings is not None:
+            self.warnings.append(DslWarning(message, line=self.line, where=self.labels))
 
     def mapping(self, what: str, *, allow_empty: bool = True) -> dict[str, Any]:
         if not isinstance(self.value, dict):
@@ -57,6 +64,18 @@ class Place:
                 raise self.child(key).error(
                     f"unknown key '{key}' in {what}; allowed: {', '.join(sorted(allowed))}"
                 )
+
+    def warn_unknown_keys(self, known: Iterable[str], what: str) -> None:
+        """Keys Mistral ignores here: accepted, each with a warning (a typo of a known key is likely)."""
+        known = sorted(set(known))
+        for key in self.value:
+            if not isinstance(key, str):
+                # Mistral fails on such a key with an internal error; refuse it clearly instead.
+                raise self.child(key).error(f"a key in {what} must be text, got {describe(key)}; quote it")
+            if key not in known:
+                guess = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                hint = f"; did you mean '{guess[0]}'?" if guess else f"; known keys: {', '.join(known)}"
+                self.child(key).warn(f"unknown key '{key}' in {what} is ignored{hint}")
 
     def require(self, key: str, what: str) -> "Place":
         if key not in self.value:

@@ -16,6 +16,7 @@ from mistral_lite.lang.values import (
     expression_or_literal,
     mapping_or_expression,
     non_empty_mapping,
+    refuse_dates,
     tags,
 )
 from mistral_lite.lang.with_items import parse_with_items
@@ -45,6 +46,7 @@ def parse_defaults(place: Place, wf_type: str, task_names: set[str]) -> dict[str
     """task-defaults: only the keys Mistral lets a default set, parsed like a task's."""
     place.mapping("task-defaults")
     place.check_keys(DEFAULTABLE_KEYS[wf_type], f"task-defaults of a {wf_type} workflow")
+    refuse_dates(place)
     values: dict[str, Any] = {"policies": parse_policies(place)}
     for key in CLAUSE_KEYS:
         if key in place.value:
@@ -60,6 +62,7 @@ def parse_task(place: Place, wf_type: str, task_names: set[str], defaults: dict[
         raise place.error(f"a task name must be a non-empty string, got {describe(name)}")
     place.mapping(f"task '{name}'")
     place.check_keys(COMMON_KEYS + TYPE_KEYS[wf_type], f"a task of a {wf_type} workflow")
+    refuse_dates(place)
     value = place.value
 
     action, workflow, inline_input = _callable(place)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mistral_lite.expr import single_expression, syntax_error
 from mistral_lite.lang import inline
 from mistral_lite.lang.place import Place, describe
+from mistral_lite.lang.yaml_source import YamlDate
+
+# Mistral's schema checks the JSON type of a mapping's values only under keys of word characters.
+CHECKED_KEY = re.compile(r"^\w+$")
 
 
 def is_expression(value: Any) -> bool:
@@ -63,9 +68,27 @@ def expression_or_literal(place: Place) -> Any:
     return place.value
 
 
+def refuse_date(place: Place) -> None:
+    """A value YAML read as a date, where Mistral's schema wants a JSON value, is refused as Mistral does."""
+    if isinstance(place.value, YamlDate):
+        raise place.error(
+            f"{place.value} is read by YAML as a date, which Mistral does not accept here; "
+            f"quote it ('{place.value}') to keep it as text"
+        )
+
+
+def refuse_dates(place: Place) -> None:
+    """The direct values of a mapping (not deeper ones, which Mistral does not check) must not be dates."""
+    if isinstance(place.value, dict):
+        for key, value in place.value.items():
+            if isinstance(value, YamlDate) and isinstance(key, str) and CHECKED_KEY.match(key):
+                refuse_date(place.child(key))
+
+
 def non_empty_mapping(place: Place, what: str) -> dict[str, Any]:
     mapping = place.mapping(what, allow_empty=False)
     check_expressions(place)
+    refuse_dates(place)
     return mapping
 
 
@@ -75,6 +98,7 @@ def mapping_or_expression(place: Place, what: str) -> Any:
         return place.value
     mapping = place.mapping(f"{what} (or an expression giving a mapping)")
     check_expressions(place)
+    refuse_dates(place)
     return mapping
 
 
@@ -83,9 +107,11 @@ def tags(place: Place) -> tuple[str, ...]:
     value = place.value
     if not isinstance(value, list):
         raise place.error(f"tags must be a list of strings, got {describe(value)}")
+    if not value:
+        raise place.error("tags must not be an empty list; leave the key out instead")
     seen: set[str] = set()
     for i, tag in enumerate(value):
-        if not isinstance(tag, str) or not tag:
+        if not isinstance(tag, str) or isinstance(tag, YamlDate) or not tag:
             raise place.child(i).error(f"a tag must be a non-empty string, got {describe(tag)}")
         if tag in seen:
             raise place.child(i).error(f"tag '{tag}' is listed twice")
@@ -94,9 +120,22 @@ def tags(place: Place) -> tuple[str, ...]:
 
 
 def description(place: Place) -> str | None:
+    refuse_date(place)
     if place.value is not None and not isinstance(place.value, str):
         raise place.error(f"description must be a string, got {describe(place.value)}")
+    if place.value == "":
+        raise place.error("description must not be empty; leave the key out instead")
     return place.value
+
+
+def loose_description(place: Place) -> str | None:
+    """A workflow's description: Mistral's schema does not check it, so any value is accepted (with a
+    warning when it is not text; it is then not shown as the description)."""
+    if place.value is None or isinstance(place.value, str):
+        return place.value
+    place.warn(f"description should be a string, got {describe(place.value)}; Mistral accepts it, "
+               f"mistral-lite ignores it")
+    return None
 
 
 def call(place: Place, what: str) -> tuple[str, dict[str, Any]]:

@@ -6,7 +6,7 @@ from mistral_lite.lang.inputs import parse_inputs
 from mistral_lite.lang.place import Place, describe
 from mistral_lite.lang.specs import WorkflowSpec
 from mistral_lite.lang.tasks import parse_defaults, parse_task
-from mistral_lite.lang.values import check_expressions, description, is_expression, non_empty_mapping, tags
+from mistral_lite.lang.values import check_expressions, is_expression, loose_description, non_empty_mapping, refuse_dates, tags
 
 WORKFLOW_KEYS = ("type", "description", "tags", "input", "output", "output-on-error", "vars", "task-defaults", "tasks")
 TYPES = ("direct", "reverse")
@@ -16,7 +16,9 @@ def parse_workflow(place: Place) -> WorkflowSpec:
     """Parse and validate one workflow; `place` is the workflow's mapping."""
     name = place.path[-1] if place.path else place.labels.get("workflow")
     place.mapping(f"workflow '{name}'")
-    place.check_keys(WORKFLOW_KEYS, "a workflow")
+    # Mistral's workflow schema allows any further key (and ignores it): accept it, with a warning.
+    place.warn_unknown_keys(WORKFLOW_KEYS, "a workflow")
+    refuse_dates(place)
     value = place.value
     wf_type = value.get("type", "direct")
     if wf_type not in TYPES:
@@ -43,7 +45,7 @@ def parse_workflow(place: Place) -> WorkflowSpec:
         output=value.get("output"),
         output_on_error=value.get("output-on-error"),
         vars=value.get("vars"),
-        description=description(place.child("description")) if "description" in value else None,
+        description=loose_description(place.child("description")) if "description" in value else None,
         tags=tags(place.child("tags")) if "tags" in value else (),
     )
     if wf_type == "direct":

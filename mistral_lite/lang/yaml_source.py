@@ -6,6 +6,7 @@ Mistral's loader is safe and has anchors and aliases switched off: `&x` and
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,9 +78,28 @@ class _MistralLoader(yaml.SafeLoader):
 # PyYAML resolves a lone `!`, `&` or `*` to a tag no safe constructor knows;
 # with anchors off they are just text.
 _MistralLoader.add_constructor("tag:yaml.org,2002:yaml", lambda loader, node: loader.construct_scalar(node))
-# Dates and times stay the text they were written as: a definition is stored as JSON,
-# which has no date type (Mistral keeps them as text too).
-_MistralLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+class YamlDate(str):
+    """An unquoted date or time (`2024-01-15`, `2024-01-15 10:30:00`) as the text Mistral makes of it.
+
+    A definition is stored as JSON, which has no date type; where Mistral accepts a date, its JSON
+    encoder turns it into text: a date as `2024-01-15`, a time as `2024-01-15T10:30:00.000000` (an
+    offset is dropped, not applied). The type remembers that YAML read a date, because Mistral's
+    schema refuses one wherever it checks a value's JSON type (see values.refuse_dates)."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> YamlDate | str:
+    try:
+        value = loader.construct_yaml_timestamp(node)
+    except ValueError:  # looks like a date but is none (month 13): the text, not an error
+        return loader.construct_scalar(node)
+    if isinstance(value, datetime.datetime):
+        return YamlDate(value.strftime("%Y-%m-%dT%H:%M:%S.%f"))
+    return YamlDate(value.isoformat())
+
+
+_MistralLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 @dataclass(frozen=True)

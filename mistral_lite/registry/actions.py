@@ -14,7 +14,7 @@ from mistral_lite.registry.definitions import (
     check_scope,
     find,
     insert_all,
-    parse_off_loop,
+    parse_document,
     update_all,
 )
 from mistral_lite import commands as cmd
@@ -53,7 +53,7 @@ def _check_not_system(names: list[str]) -> None:
 async def create(node: Node, text: str, namespace: str = "", scope: str = "private") -> list[dict[str, Any]]:
     """Create every action of the document, all or none."""
     check_scope(scope)
-    sources = await parse_off_loop(parse_actions, text, node.config.max_nesting_depth)
+    sources = (await parse_document(node, parse_actions, text))[0]
     _check_not_system([s.name for s in sources])
     return await insert_all(node, TABLE, sources, namespace, lambda s: action_values(s, scope))
 
@@ -62,7 +62,7 @@ async def update(
     node: Node, text: str, namespace: str = "", scope: str = "private", identifier: str | None = None
 ) -> list[dict[str, Any]]:
     check_scope(scope)
-    sources = await parse_off_loop(parse_actions, text, node.config.max_nesting_depth)
+    sources = (await parse_document(node, parse_actions, text))[0]
     _check_not_system([s.name for s in sources])
     return await update_all(node, TABLE, sources, namespace, lambda s: action_values(s, scope), identifier,
                             not_found)

@@ -6,15 +6,18 @@ import asyncio
 import hashlib
 from typing import Any, Callable, Iterable, TypeVar
 
-from mistral_lite import collector
+from mistral_lite import collector, logs
 from mistral_lite.errors import Conflict, InvalidInput
 from mistral_lite.lang.documents import UUID_RE, ActionSource, WorkflowSource, parse_stored, remember_spec, spec_known
+from mistral_lite.lang.errors import DslWarning
 from mistral_lite.lang.inputs import signature
+from mistral_lite.lang.lint import enforce
 from mistral_lite.node import Node
 from mistral_lite.project import DEFAULT_PROJECT
 from mistral_lite import commands as cmd
 from mistral_lite.store import queries
 
+log = logs.get(__name__)
 T = TypeVar("T")
 # Characters from which a document's parse pauses the garbage collector (about 4,000 tasks).
 LARGE_DOCUMENT = 200_000
@@ -38,6 +41,17 @@ async def parse_off_loop(parse: Callable[..., T], text: str, *args: Any) -> T:
         return await asyncio.to_thread(parse, text, *args)
     with collector.paused():
         return await asyncio.to_thread(parse, text, *args)
+
+
+async def parse_document(node: Node, parse: Callable[..., T], text: str) -> tuple[T, list[DslWarning]]:
+    """Parse an uploaded document with its warnings: each is logged; under strict-validation the first
+    refuses the document (a DslError, answered 400 naming key and line)."""
+    warnings: list[DslWarning] = []
+    parsed = await parse_off_loop(parse, text, node.config.max_nesting_depth, warnings)
+    for warning in warnings:
+        log.warning("definition warning", warning=warning.message, line=warning.line, **warning.where)
+    enforce(warnings, node.config.strict)
+    return parsed, warnings
 
 
 async def prepare_spec(definition: dict[str, Any] | None) -> None:

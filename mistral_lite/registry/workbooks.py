@@ -15,7 +15,7 @@ from mistral_lite.registry.definitions import (
     check_scope,
     duplicate,
     new_row,
-    parse_off_loop,
+    parse_document,
     rows_by_name,
     workflow_values,
 )
@@ -91,7 +91,7 @@ async def update(node: Node, text: str, namespace: str = "", scope: str = "priva
 
 
 async def _parse(node: Node, text: str) -> WorkbookSource:
-    source = await parse_off_loop(parse_workbook, text, node.config.max_nesting_depth)
+    source = (await parse_document(node, parse_workbook, text))[0]
     remember_specs(source.workflows)
     return source
 

@@ -12,7 +12,7 @@ from mistral_lite.registry.definitions import (
     check_scope,
     find,
     insert_all,
-    parse_off_loop,
+    parse_document,
     update_all,
     workflow_values,
 )
@@ -50,7 +50,7 @@ async def update(
 
 
 async def _parse(node: Node, text: str) -> list[WorkflowSource]:
-    sources = await parse_off_loop(parse_workflows, text, node.config.max_nesting_depth)
+    sources = (await parse_document(node, parse_workflows, text))[0]
     remember_specs(sources)
     return sources
 

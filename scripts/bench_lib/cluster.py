@@ -41,7 +41,7 @@ ROOT = runner.ROOT
 CHAIN_TASKS = 400
 CHAIN = "\n".join(
     ["version: '2.0'", "failover_chain:", "  tasks:"]
-    + [f"    t{i}:\n      action: std.sleep seconds=0.01\n      safe-rerun: true"
+    + [f"    t{i}:\n      action: std.sleep seconds=<% 0.01 %>\n      safe-rerun: true"
        + (f"\n      on-success: [t{i + 1}]" if i + 1 < CHAIN_TASKS else "") for i in range(CHAIN_TASKS)]
 ) + "\n"
 

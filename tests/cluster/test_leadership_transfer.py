@@ -29,7 +29,7 @@ rounds:
       publish: {echo: <% task().result %>}
       on-success: [nap]
     nap:
-      action: std.sleep seconds=0.2
+      action: std.sleep seconds=<% 0.2 %>
       on-success: [hold]
     hold:
       action: std.async_noop

@@ -83,6 +83,7 @@ def test_bad_flag_value_exits_with_message():
     ("max_action_input_size", -5, "max_action_input_size must be 0"),
     ("max_http_response_size", -1, "max_http_response_size must be 0"),
     ("max_subworkflow_depth", 0, "max_subworkflow_depth must be positive"),
+    ("strict_validation", "yes", "strict_validation must be on or off, got 'yes'"),
 ])
 def test_limits_are_validated(option, value, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
@@ -154,3 +155,8 @@ def test_cluster_secret_comes_from_env_or_a_file(tmp_path):
 def test_callback_urls_are_under_public_url_when_given():
     assert Config(port=8991).api_base() == "http://127.0.0.1:8991/v2"
     assert Config(public_url="https://mistral.example/").api_base() == "https://mistral.example/v2"
+
+
+def test_strict_validation_is_off_by_default_and_on_from_env():
+    assert Config().strict is False
+    assert load(None, {"MISTRAL_LITE_STRICT_VALIDATION": "on"}, {}).strict is True

@@ -164,8 +164,8 @@ wf:
      {"workflow": "wf", "task": "a", "key": "input.x"}, "Jinja"),
     ("version: '2.0'\nwf:\n  task-defaults:\n    publish: {x: 1}\n  tasks:\n    a: {}\n",
      {"workflow": "wf", "key": "task-defaults.publish"}, "unknown key 'publish'"),
-    ("version: '2.0'\nwf:\n  descriptoin: typo\n  tasks:\n    a: {}\n",
-     {"workflow": "wf", "key": "descriptoin"}, "unknown key"),
+    ("version: '2.0'\nwf:\n  yes: typo\n  tasks:\n    a: {}\n",
+     {"workflow": "wf"}, "must be text"),
     ("version: '2.0'\nwf:\n  tasks:\n    a: {on-success: [b]}\n    b: {on-success: [a]}\n",
      {"workflow": "wf", "key": "tasks"}, "start tasks"),
 ])

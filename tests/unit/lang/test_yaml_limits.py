@@ -44,6 +44,7 @@ def test_values_json_cannot_hold_are_refused_with_key_and_line(value, words):
     assert words in e.message and e.line == 3
 
 
-def test_dates_stay_the_text_written():
-    assert load("d: 2024-01-31\nt: 2001-12-14 21:59:43.10 -5\nbad: 2001-13-45\n").data == {
-        "d": "2024-01-31", "t": "2001-12-14 21:59:43.10 -5", "bad": "2001-13-45"}
+def test_dates_become_the_text_mistral_stores():
+    # Mistral's JSON encoder: a date in ISO form, a time with microseconds and its offset dropped.
+    assert load("d: 2024-01-31\nt: 2001-12-14 21:59:43.10 -5\nz: 2024-03-01T08:00:00Z\nbad: 2001-13-45\n").data == {
+        "d": "2024-01-31", "t": "2001-12-14T21:59:43.100000", "z": "2024-03-01T08:00:00.000000", "bad": "2001-13-45"}
