@@ -37,7 +37,7 @@ async def uninterrupted(root: Path) -> dict[str, Outcome]:
     return _UNINTERRUPTED["batch"]
 
 
-async def mid_way(api: Api, batch: Batch, fragile: str, timeout: float = 20.0) -> None:
+async def mid_way(api: Api, batch: Batch, fragile: str, timeout: float = 40.0) -> None:
     """Wait until the batch is well under way: the fragile action runs and the loops have ticked a few times."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -55,7 +55,7 @@ def other_than(cluster: LocalCluster, node: ServerProcess) -> ServerProcess:
 
 async def assert_fragile_failed(api: Api, fragile: str) -> None:
     """The one task without safe-rerun was running on the dead node: ERROR with the reason, on-error ran."""
-    done = await api.wait(fragile, timeout=30)
+    done = await api.wait(fragile, timeout=60)
     assert done["state"] == "SUCCESS", done
     assert INTERRUPTED in done["output"]["why"]
     assert await api.task_states(fragile) == {"nap": "ERROR", "report": "SUCCESS"}

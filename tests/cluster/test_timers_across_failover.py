@@ -164,7 +164,7 @@ async def test_three_nodes_booted_on_running_actions_and_timers_leave_them_to_th
             offsets = {node.data_dir.name: node.log_path.stat().st_size for node in cluster.nodes}
             leader = cluster.start()
             reader = Api(http, leader.url)
-            done = [await reader.wait(i, timeout=30) for i in ids]
+            done = [await reader.wait(i, timeout=60) for i in ids]
             assert [d["state"] for d in done] == ["SUCCESS"] * 6, done
             assert [d["output"] for d in done] == [{"n": n} for _ in range(2) for n in range(3)]
             for execution_id in ids:  # nothing ran twice: one task execution per task

@@ -76,7 +76,7 @@ class LocalCluster:
         leader = self.leader()
         return [n for n in self.running() if n is not leader]
 
-    def wait_applied_equal(self, timeout: float = 20.0) -> int:
+    def wait_applied_equal(self, timeout: float = 40.0) -> int:
         """Wait until every running node has applied the same index; returns it."""
         return wait_applied_equal(self.running(), timeout)
 
@@ -84,7 +84,7 @@ class LocalCluster:
         return "\n".join(f"--- {n.data_dir.name} ---\n{n.log()}" for n in self.nodes)
 
 
-def wait_applied_equal(nodes: list[ServerProcess], timeout: float = 20.0) -> int:
+def wait_applied_equal(nodes: list[ServerProcess], timeout: float = 40.0) -> int:
     """Wait until these (running) nodes report the same applied index; returns it."""
     def same() -> int | None:
         seen = {(node.health() or {}).get("applied_index") for node in nodes}

@@ -169,7 +169,7 @@ class Batch:
             "pattern": "* * * * * *", "remaining_executions": CRON_RUNS})
         self.trigger_id = trigger["id"]
 
-    async def settle(self, reader: Callable[[], Api], writer: Callable[[], Api], timeout: float = 60.0) -> None:
+    async def settle(self, reader: Callable[[], Api], writer: Callable[[], Api], timeout: float = 120.0) -> None:
         """Answer the async actions (through `writer`) and wait until every execution of the batch is final."""
         deadline = time.monotonic() + timeout
         answered: set[str] = set()
@@ -221,7 +221,7 @@ class Batch:
         return (await created(api, "/executions", {"workflow_name": "fragile"}))["id"]
 
 
-async def created(api: Api, path: str, body: dict[str, Any], timeout: float = 20.0) -> dict[str, Any]:
+async def created(api: Api, path: str, body: dict[str, Any], timeout: float = 40.0) -> dict[str, Any]:
     """POST, retried while the cluster has no leader (a follower that has not heard of one yet says 503)."""
     deadline = time.monotonic() + timeout
     while True:
