@@ -19,7 +19,8 @@ def task_result(rows: Rows, task_ex: Mapping[str, Any]) -> Any:
                     if (c.get("runtime_context") or {}).get("accepted", True)]
         if (task_ex.get("runtime_context") or {}).get("with_items"):
             return [c.get("output") for c in sorted(children, key=_index)]
-        return children[-1].get("output") if children else None
+        # No sub-workflow could start (bad input, unknown workflow): an empty list, as Mistral shows it.
+        return children[-1].get("output") if children else []
     actions = [a for a in rows.actions_of(task_ex["id"]) if a.get("accepted", True)]
     if (task_ex.get("runtime_context") or {}).get("with_items"):
         return [action_result(a) for a in sorted(actions, key=_index)]

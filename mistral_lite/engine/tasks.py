@@ -183,7 +183,7 @@ class TaskLifecycle:
         # A task that starts no other task ends a branch: its context goes into the workflow output.
         step.draft.update(
             TASKS, task_ex["id"], processed=True, error_handled=error_handled,
-            runtime_context={**(task_ex.get("runtime_context") or {}), "has_next": plan.starts_tasks()},
+            runtime_context={**(task_ex.get("runtime_context") or {}), "has_next": self._names_a_task(wf_ex, fired)},
         )
         wf_now = step.rows.get(WF, wf_ex["id"])
         if self.spec_of(wf_ex).type == "reverse":
@@ -248,18 +248,20 @@ class TaskLifecycle:
             step.draft.update(ACTIONS, action_ex["id"], output=None)
 
     def _publish(self, step: Step, wf_ex, task_ex, task: TaskSpec, state: str) -> dict[str, Any]:
-        branch, global_ = publish_blocks(task, state)
-        if not branch and not global_:
+        block = publish_blocks(task, state)
+        if block is None:
             return {}
         inbound = task_ex.get("in_context") or {}
         what = f"the publish of task {task.name}"
-        published = step.evaluate(branch, wf_ex, inbound=inbound, task_ex=task_ex, what=what) if branch else {}
+        published = step.evaluate(block.branch, wf_ex, inbound=inbound, task_ex=task_ex,
+                                  what=what) if block.branch else {}
         self.limits.check_published(task.name, published)
-        if global_:
-            new_globals = step.evaluate(global_, wf_ex, inbound=inbound, task_ex=task_ex, what=what)
+        if block.global_:
+            new_globals = step.evaluate(block.global_, wf_ex, inbound=inbound, task_ex=task_ex, what=what)
             self.limits.check_published(task.name, new_globals)
             step.draft.update(WF, wf_ex["id"], context=merge(wf_ex.get("context") or {}, new_globals))
-        step.draft.update(TASKS, task_ex["id"], published=published)
+        # A block without a branch scope leaves `published` null, as Mistral shows it.
+        step.draft.update(TASKS, task_ex["id"], published=published if block.branch is not None else None)
         return published
 
     def _fired(self, step: Step, wf_ex, task_ex, task: TaskSpec, state: str, published) -> tuple[Fired, ...]:
@@ -279,6 +281,12 @@ class TaskLifecycle:
                 fired.append(Fired(Target(target.name, target.condition, params), event))
         return tuple(fired)
 
+    def _names_a_task(self, wf_ex, fired: tuple[Fired, ...]) -> bool:
+        """Whether any fired item, even one dropped after fail/succeed, names a task of the workflow:
+        Mistral then does not count this task as an end task for the workflow's output."""
+        tasks = self.spec_of(wf_ex).tasks
+        return any(f.target.name in tasks for f in fired)
+
     def _follow(self, step: Step, wf_ex, task_ex, plan: Plan) -> None:
         spec = self.spec_of(wf_ex)
         ctx = outbound(task_ex)
@@ -291,6 +299,8 @@ class TaskLifecycle:
         command = plan.command.target
         wf_now = step.rows.get(WF, wf_ex["id"])
         msg = command.params.get("msg")
+        if msg is not None and not isinstance(msg, str):
+            msg = str(msg)  # Mistral stores the message as text: `fail msg=42` gives "42"
         if command.name == "fail":
             self.finish_workflow(step, wf_now, states.ERROR, msg)
         elif command.name == "succeed":
