@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from mistral_lite.engine import states
 from mistral_lite.engine.data_flow import env_of, merge_all, outbound
@@ -180,17 +180,27 @@ class WorkflowLifecycle:
         return merge_all(outbound(t) for t in ends)
 
     def finish_workflow(self, step: Step, wf_ex: dict[str, Any], state: str, state_info: str | None,
-                        notify_parent: bool = True) -> None:
+                        notify_parent: bool = True, *, abandon: bool = True,
+                        output_failure: Callable[[str], str] | None = None) -> None:
+        """End the workflow with its output.
+
+        abandon=False (the fail and succeed engine commands): tasks still running are left to finish,
+        as in Mistral; their transitions are not followed. output_failure: how to word a failure of
+        the output evaluation (default: "Failed to evaluate the workflow output: ...").
+        """
         if states.is_completed(wf_ex["state"]):
             return
         spec = self.spec_of(wf_ex)
         final = self.final_context(step, wf_ex)
-        output, state, state_info = self._output(step, wf_ex, spec, final, state, state_info)
+        output, state, state_info = self._output(step, wf_ex, spec, final, state, state_info, output_failure)
         if state_info is not None and len(state_info) > STATE_INFO_LIMIT:
             state_info = state_info[:STATE_INFO_LIMIT] + "..."
         wf_ex = step.draft.update(WF, wf_ex["id"], state=state, state_info=state_info, output=output,
                                   finished_at=step.now)
-        self._abandon_active(step, wf_ex, state)
+        if abandon:
+            self._abandon_active(step, wf_ex, state)
+        else:
+            step.left_running.add(wf_ex["id"])
         for task_ex in step.rows.tasks_of(wf_ex["id"]):
             for timer in step.rows.children(TIMERS, task_ex["id"]):
                 step.draft.delete(TIMERS, timer["id"])
@@ -212,14 +222,17 @@ class WorkflowLifecycle:
         self.complete_task(step, parent_wf, parent_task, child["state"], info)
 
     def _output(self, step: Step, wf_ex, spec: WorkflowSpec, final: dict[str, Any], state: str,
-                state_info: str | None) -> tuple[Any, str, str | None]:
+                state_info: str | None,
+                output_failure: Callable[[str], str] | None = None) -> tuple[Any, str, str | None]:
         if state == states.SUCCESS:
             if spec.output is None:
                 return final, state, state_info
             try:
                 return step.evaluate(spec.output, wf_ex, inbound=final, what="the workflow output"), state, state_info
             except TaskFailure as failure:
-                state, state_info = states.ERROR, f"Failed to evaluate the workflow output: {failure.message}"
+                state = states.ERROR
+                state_info = (output_failure(failure.message) if output_failure is not None
+                              else f"Failed to evaluate the workflow output: {failure.message}")
                 return {"result": state_info}, state, state_info
         if state == states.ERROR:
             if spec.output_on_error is None:
