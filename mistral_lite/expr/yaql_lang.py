@@ -21,6 +21,7 @@ from collections import OrderedDict
 # the submodule is loaded whatever imported first.
 import collections.abc  # noqa: F401
 import itertools
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -189,9 +190,15 @@ def _parse(source: str) -> Any:
     return _parse_with(_engine_now(), source)
 
 
+# yaql's engine parses with one shared ply lexer, whose input and position are plain attributes:
+# two threads parsing at once read each other's text, and the wrong statement would be cached.
+_PARSING = threading.Lock()
+
+
 @lru_cache(maxsize=4096)
 def _parse_with(engine: Any, source: str) -> Any:
-    return engine(source)
+    with _PARSING:
+        return engine(source)
 
 
 def syntax_error(source: str) -> str | None:
