@@ -273,12 +273,13 @@ class TaskLifecycle:
         published = step.evaluate(block.branch, wf_ex, inbound=inbound, task_ex=task_ex,
                                   what=what) if block.branch else {}
         self.limits.check_published(task.name, published)
+        # Stored before the globals are evaluated: a failing global block keeps the branch values, as in
+        # Mistral. A block without a branch scope leaves `published` null, as Mistral shows it.
+        step.draft.update(TASKS, task_ex["id"], published=published if block.branch is not None else None)
         if block.global_:
             new_globals = step.evaluate(block.global_, wf_ex, inbound=inbound, task_ex=task_ex, what=what)
             self.limits.check_published(task.name, new_globals)
             step.draft.update(WF, wf_ex["id"], context=merge(wf_ex.get("context") or {}, new_globals))
-        # A block without a branch scope leaves `published` null, as Mistral shows it.
-        step.draft.update(TASKS, task_ex["id"], published=published if block.branch is not None else None)
         return published
 
     def _fired(self, step: Step, wf_ex, task_ex, task: TaskSpec, state: str, published) -> tuple[Fired, ...]:

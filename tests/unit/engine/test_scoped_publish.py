@@ -64,3 +64,27 @@ wf:
 """))
     ex = h.start("wf")
     assert h.execution(ex)["output"] == {"g": "complete"}
+
+
+def test_a_downstream_publish_replaces_an_upstream_map_whole():
+    h = Harness(doc("""
+wf:
+  tasks:
+    t1: {publish: {cfg: {a: 1, nested: {x: 1}}}, on-success: [t2]}
+    t2: {publish: {cfg: {b: 2}}, on-success: [t3]}
+    t3: {action: std.echo output=<% $.cfg %>, publish: {seen: <% task().result %>}}
+"""))
+    ex = h.start("wf")
+    assert h.task(ex, "t3")["published"] == {"seen": {"b": 2}}
+
+
+def test_a_failing_global_block_keeps_the_branch_publish():
+    h = Harness(doc("""
+wf:
+  tasks:
+    t:
+      on-success: {publish: {branch: {b: 1}, global: {g: <% no_such_function() %>}}}
+"""))
+    ex = h.start("wf")
+    assert h.execution(ex)["state"] == states.ERROR
+    assert h.task(ex, "t")["published"] == {"b": 1}
