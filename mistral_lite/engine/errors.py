@@ -30,7 +30,8 @@ class TaskFailure(Exception):
     without consulting on-error.
     """
 
-    def __init__(self, message: str, *, force: bool = True) -> None:
+    def __init__(self, message: str, *, force: bool = True, cause: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.force = force
+        self.cause = cause if cause is not None else message  # the error alone, without where it happened

@@ -139,7 +139,7 @@ class WorkflowLifecycle:
                 found = step.rows.find(WF_DEFS, name=candidate, namespace=ns)
                 if found:
                     return found[0]
-        raise TaskFailure(f"Workflow not found [workflow_identifier={name}, namespace={namespace}]", force=False)
+        raise TaskFailure(f"Failed to find workflow [name={name}] [namespace={namespace}]", force=False)
 
     # -- completion ----------------------------------------------------------
     def check_completion(self, step: Step, wf_ex: dict[str, Any]) -> None:
@@ -240,7 +240,9 @@ class WorkflowLifecycle:
             try:
                 extra = step.evaluate(spec.output_on_error, wf_ex, inbound=final, what="output-on-error")
             except TaskFailure as failure:
-                state_info = f"{state_info}; and output-on-error failed: {failure.message}"
+                # Mistral's wording, with the block as Python shows it and the original failure last.
+                state_info = (f"Failed to evaluate expression in output-on-error! (output-on-error: "
+                              f"'{spec.output_on_error}', exception: '{failure.cause}' Cause: '{state_info}'")
                 return {"result": state_info}, state, state_info
             return {"result": state_info, **(extra if isinstance(extra, dict) else {"output": extra})}, state, state_info
         return {"result": state_info}, state, state_info

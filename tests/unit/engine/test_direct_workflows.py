@@ -435,7 +435,7 @@ top:
 """))
     ex = h.start("top")
     assert h.execution(ex)["state"] == states.SUCCESS
-    assert "Workflow not found [workflow_identifier=ghost" in h.task(ex, "call")["state_info"]
+    assert h.task(ex, "call")["state_info"] == "Failed to find workflow [name=ghost] [namespace=]"
 
 
 def test_ad_hoc_action_resolves_to_its_base_and_transforms_output():
