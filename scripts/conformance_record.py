@@ -33,12 +33,14 @@ def selected(only: str) -> list[Path]:
             if any(fnmatch.fnmatch(f"{p.parent.name}/{p.stem}", pat) or pat in p.stem for pat in patterns)]
 
 
-def record_into(recorder: Path, mistral: str, scratch: Path, cases: list[Path], timeout: float) -> None:
+def record_into(recorder: Path, mistral: str, scratch: Path, cases: list[Path], timeout: float,
+                case_timeout: float) -> None:
     for path in cases:
         target = scratch / path.parent.name
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, target / path.name)
-    subprocess.run([sys.executable, str(recorder), mistral, "--record", "--cases", str(scratch)],
+    subprocess.run([sys.executable, str(recorder), mistral, "--record", "--cases", str(scratch),
+                    "--case-timeout", str(case_timeout)],
                    timeout=timeout, check=False)
 
 
@@ -57,6 +59,8 @@ def main() -> int:
     parser.add_argument("--mistral", default="http://127.0.0.1:8989/v2")
     parser.add_argument("--recorder", type=Path, default=DEFAULT_RECORDER)
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per recording pass")
+    parser.add_argument("--case-timeout", type=float, default=60.0,
+                        help="seconds per case (Mistral shared by several recorders is slow)")
     args = parser.parse_args()
     cases = selected(args.only)
     if not cases:
@@ -64,7 +68,7 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory() as first, tempfile.TemporaryDirectory() as second:
         for scratch in (Path(first), Path(second)):
-            record_into(args.recorder, args.mistral, scratch, cases, args.timeout)
+            record_into(args.recorder, args.mistral, scratch, cases, args.timeout, args.case_timeout)
         unstable = []
         for case in cases:
             a, b = recording(Path(first), case), recording(Path(second), case)

@@ -21,12 +21,18 @@ def task_result(rows: Rows, task_ex: Mapping[str, Any]) -> Any:
             return [c.get("output") for c in sorted(children, key=_index)]
         # No sub-workflow could start (bad input, unknown workflow): an empty list, as Mistral shows it.
         return children[-1].get("output") if children else []
-    actions = [a for a in rows.actions_of(task_ex["id"]) if a.get("accepted", True)]
+    actions = [a for a in rows.actions_of(task_ex["id"]) if _counts(a)]
     if (task_ex.get("runtime_context") or {}).get("with_items"):
         return [action_result(a) for a in sorted(actions, key=_index)]
     if not actions:
         return []
     return action_result(actions[-1])
+
+
+def _counts(action_ex: Mapping[str, Any]) -> bool:
+    # As in Mistral, only an action that delivered a result counts: one still running, or given up
+    # by a timeout or a cancel, adds nothing (a task with none has the result []).
+    return bool(action_ex.get("accepted", True)) and action_ex.get("output") is not None
 
 
 def _index(row: Mapping[str, Any]) -> int:

@@ -260,9 +260,9 @@ class TaskLifecycle:
             self.start_work(step, wf_ex, task_ex, task)
 
     def _forget_results(self, step: Step, task_ex: Mapping[str, Any]) -> None:
-        """keep-result: false — outputs are dropped once published (task().result is empty later)."""
+        """keep-result: false — outputs are emptied once published (as in Mistral: task().result is null later)."""
         for action_ex in step.rows.actions_of(task_ex["id"]):
-            step.draft.update(ACTIONS, action_ex["id"], output=None)
+            step.draft.update(ACTIONS, action_ex["id"], output={})
 
     def _publish(self, step: Step, wf_ex, task_ex, task: TaskSpec, state: str) -> dict[str, Any]:
         block = publish_blocks(task, state)
