@@ -12,8 +12,6 @@ memory; a node may gain and lose leadership any number of times.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
-
 from mistral_lite import logs
 from mistral_lite.actions.system import SystemAction
 from mistral_lite.engine_runner import EngineRunner, builtin_actions
@@ -151,6 +149,3 @@ class Leadership:
             await self.runner.drain(drain_timeout, abort)
             await self.runner.stop()
             self.runner = None
-
-    def describe(self) -> dict[str, Any]:
-        return {"leading": self.leading, "epoch": self.term}

@@ -80,8 +80,13 @@ def resolve(step: Step, catalog: ActionCatalog, wf_ex: Mapping[str, Any], name: 
         data = {**inbound, **level_input, "__env": env_of(wf_ex)}
         try:
             params = evaluate(spec.base_input, data, PlainView(env=env_of(wf_ex)))
-        except ExpressionError as e:
-            raise TaskFailure(f"{e} (while evaluating base-input of action {spec.name})") from None
+        except ExpressionError:
+            # Mistral cannot instantiate the action: an ordinary task error (on-error applies), and its words
+            # never include the input, which may hold secrets.
+            raise TaskFailure(
+                f"Failed to instantiate an action [action_desc=AdHoc action [name={spec.name}, "
+                f"definition={row.get('definition')}]]", force=False,
+                detail=f"while evaluating base-input of action {spec.name}") from None
         if spec.output is not None:
             transforms.append(spec.output)
         name = spec.base
@@ -149,5 +154,5 @@ def transform_result(action_ex: Mapping[str, Any], result: Any) -> Any:
         try:
             result = evaluate(expression, result, None)
         except ExpressionError as e:
-            raise TaskFailure(f"{e} (while evaluating the output of action {action_ex['name']})") from None
+            raise TaskFailure(str(e), detail=f"while evaluating the output of action {action_ex['name']}") from None
     return result

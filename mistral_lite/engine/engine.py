@@ -109,7 +109,8 @@ class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
                 result = transform_result(action_ex, result)
             except TaskFailure as e:
                 failure = e
-        info = None if state == states.SUCCESS else _error_text(result)
+        # Mistral leaves an action execution's state_info empty: its error is its output's result.
+        info = None
         # Stored only if the action is still open there too: a second result of it (a deposed leader's,
         # a retried callback) is then refused with everything it would have started.
         step.draft.update_expecting(ACTIONS, action_ex["id"], {"state": list(RESULT_STATES)},
@@ -120,7 +121,7 @@ class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
         if task_ex["state"] not in (states.RUNNING, states.PAUSED):
             return
         if failure is not None:
-            self.fail_task(step, wf_ex, task_ex, failure)
+            self.fail_task(step, wf_ex, task_ex, failure, on_completion=True)
             return
         if (task_ex.get("runtime_context") or {}).get("with_items"):
             self.item_finished(step, wf_ex, task_ex)
@@ -207,6 +208,10 @@ class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
         for child in self.rows.subworkflows_of(task_ex["id"]):
             if child["state"] in states.ACTIVE:
                 self.finish_workflow(step, child, states.CANCELLED, reason, notify_parent=False)
+                # Its output is no result of the task (Mistral shows [] for a task that gave up on its child).
+                ended = self.rows.get(WF, child["id"])
+                step.draft.update(WF, child["id"],
+                                  runtime_context={**(ended.get("runtime_context") or {}), "accepted": False})
 
 
 def _error_text(result: Any) -> str:

@@ -28,10 +28,18 @@ class TaskFailure(Exception):
     `force` fails the whole workflow at once, as Mistral does for errors in
     the definition's use (expressions, unknown actions, invalid input),
     without consulting on-error.
+
+    `detail` says what was being done (e.g. "while evaluating the input of
+    task t"); Mistral's messages carry such details on the lines after the
+    head, so the head's `error=` is the bare error as Mistral words it.
     """
 
-    def __init__(self, message: str, *, force: bool = True, cause: str | None = None) -> None:
+    def __init__(self, message: str, *, force: bool = True, detail: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.force = force
-        self.cause = cause if cause is not None else message  # the error alone, without where it happened
+        self.detail = detail
+
+    def described(self) -> str:
+        """The message with its detail, for one-line uses (state_info of a task that goes through on-error)."""
+        return f"{self.message} ({self.detail})" if self.detail else self.message

@@ -19,7 +19,7 @@ def task_result(rows: Rows, task_ex: Mapping[str, Any]) -> Any:
                     if (c.get("runtime_context") or {}).get("accepted", True)]
         if (task_ex.get("runtime_context") or {}).get("with_items"):
             return [c.get("output") for c in sorted(children, key=_index)]
-        # No sub-workflow could start (bad input, unknown workflow): an empty list, as Mistral shows it.
+        # As in Mistral, a task with nothing to show (its sub-workflow never started) has an empty list.
         return children[-1].get("output") if children else []
     actions = [a for a in rows.actions_of(task_ex["id"]) if _counts(a)]
     if (task_ex.get("runtime_context") or {}).get("with_items"):

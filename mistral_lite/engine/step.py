@@ -56,7 +56,7 @@ class Step:
         try:
             return evaluate(value, data, ExecutionView(self.draft, wf_ex, task_ex))
         except ExpressionError as e:
-            raise TaskFailure(f"{e} (while evaluating {what})", cause=str(e)) from None
+            raise TaskFailure(str(e), detail=f"while evaluating {what}") from None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from mistral_lite.engine import policies, states, timers
+from mistral_lite.engine import failure_messages, policies, states, timers
 from mistral_lite.engine.actions import ActionCatalog, start_action
 from mistral_lite.engine.data_flow import merge, outbound
 from mistral_lite.engine.errors import TaskFailure
@@ -118,6 +118,10 @@ class TaskLifecycle:
         timeout = policies.count(step, wf_ex, task_ex, task.policies.timeout, "timeout")
         if timeout and not _has_timer(step, task_ex, "timeout"):
             timers.arm(step, "timeout", task_ex, timeout, {"seconds": timeout})
+        if task.policies.retry is not None:
+            # Mistral evaluates policy values as the task starts: a bad retry expression fails it before it runs.
+            policies.count(step, wf_ex, task_ex, task.policies.retry.count, "retry count")
+            policies.count(step, wf_ex, task_ex, task.policies.retry.delay, "retry delay")
         if task.with_items is not None:
             self.start_items(step, wf_ex, task_ex, task)
         else:
@@ -148,15 +152,26 @@ class TaskLifecycle:
         return value
 
     # -- failure -------------------------------------------------------------
-    def fail_task(self, step: Step, wf_ex: dict[str, Any], task_ex: dict[str, Any], failure: TaskFailure) -> None:
-        """A task that cannot run: forced failures end the workflow at once, others go through on-error."""
+    def fail_task(self, step: Step, wf_ex: dict[str, Any], task_ex: dict[str, Any], failure: TaskFailure,
+                  *, on_completion: bool = False) -> None:
+        """A task that cannot run (or, `on_completion`, cannot handle its finished action): forced failures end
+        the workflow at once, others go through on-error."""
         if not failure.force:
-            self.complete_task(step, wf_ex, task_ex, states.ERROR, failure.message)
+            self.complete_task(step, wf_ex, task_ex, states.ERROR, failure.described())
             return
-        info = f"Failed to run task [error={failure.message}, wf={wf_ex['workflow_name']}, task={task_ex['name']}]"
+        if on_completion:
+            info = failure_messages.completion_failure(wf_ex, task_ex, self._last_run_name(step, task_ex), failure)
+        else:
+            info = failure_messages.run_failure(wf_ex, task_ex, failure)
         step.draft.update(TASKS, task_ex["id"], state=states.ERROR, state_info=info, finished_at=step.now,
                           processed=True)
         self.finish_workflow(step, step.rows.get(WF, wf_ex["id"]), states.ERROR, info)
+
+    def _last_run_name(self, step: Step, task_ex: Mapping[str, Any]) -> str | None:
+        """The name of the task's latest action execution or sub-workflow (Mistral names it on completion errors)."""
+        runs = [a["name"] for a in step.rows.actions_of(task_ex["id"])] or [
+            c["workflow_name"] for c in step.rows.subworkflows_of(task_ex["id"])]
+        return runs[-1] if runs else None
 
     # -- completion ----------------------------------------------------------
     def complete_task(self, step: Step, wf_ex: dict[str, Any], task_ex: dict[str, Any], state: str,
@@ -180,7 +195,8 @@ class TaskLifecycle:
                 self._forget_results(step, task_ex)
             fired = self._fired(step, wf_ex, task_ex, task, state, published)
         except TaskFailure as failure:
-            self.fail_task(step, step.rows.get(WF, wf_ex["id"]), step.rows.get(TASKS, task_ex["id"]), failure)
+            self.fail_task(step, step.rows.get(WF, wf_ex["id"]), step.rows.get(TASKS, task_ex["id"]), failure,
+                           on_completion=True)
             return
         timers.disarm_task(step, task_ex)
         error_handled = state == states.ERROR and any(f.handles_error for f in fired)
@@ -303,11 +319,10 @@ class TaskLifecycle:
         """The succeed command; an output that cannot be evaluated fails the task that gave the command
         and the workflow, worded as Mistral words a failure while handling the task's completion."""
         task = self.spec_of(wf_ex).tasks[task_ex["name"]]
-        what = f"workflow={task.workflow}" if task.workflow is not None else f"action={task.action_name}"
+        action = None if task.workflow is not None else task.action_name
 
-        def failure(message: str) -> str:
-            return (f"Failed to handle action completion [error={message}, wf={wf_ex['workflow_name']}, "
-                    f"task={task_ex['name']}, {what}]:")
+        def failure(cause: TaskFailure) -> str:
+            return failure_messages.completion_failure(wf_ex, task_ex, action, cause)
 
         self.finish_workflow(step, wf_ex, states.SUCCESS, msg, abandon=False, output_failure=failure)
         wf_now = step.rows.get(WF, wf_ex["id"])

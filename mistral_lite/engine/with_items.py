@@ -45,12 +45,13 @@ def evaluate_items(step: Step, wf_ex: Mapping[str, Any], task_ex: Mapping[str, A
             except ValueError:
                 pass
         if isinstance(value, dict) or not isinstance(value, (list, tuple)):
-            raise TaskFailure(f"with-items collection for '{name}' must be a list, got {value!r}")
+            raise TaskFailure(f"Wrong input format for: {columns}. Iterable type is expected for each value.",
+                              detail=f"with-items collection for '{name}' of task {task.name} is {value!r}, not a list")
         columns[name] = list(value)
     lengths = {len(v) for v in columns.values()}
     if len(lengths) > 1:
-        raise TaskFailure(f"All arrays must have the same length for with-items [task={task.name}, "
-                          f"lengths={ {k: len(v) for k, v in columns.items()} }]")
+        raise TaskFailure(f"Wrong input format for: {columns}. All arrays must have the same length.",
+                          detail=f"with-items lengths of task {task.name}: { {k: len(v) for k, v in columns.items()} }")
     size = lengths.pop() if lengths else 0
     return [{name: values[i] for name, values in columns.items()} for i in range(size)]
 
@@ -101,11 +102,10 @@ class WithItems:
             return
         current = items_of(step.rows, task_ex)
         if any(i["state"] == states.CANCELLED for i in current):
-            self.complete_task(step, wf_ex, task_ex, states.CANCELLED, "One or more items were cancelled.")
+            self.complete_task(step, wf_ex, task_ex, states.CANCELLED, "One or more actions was cancelled.")
         elif any(i["state"] == states.ERROR for i in current):
-            failed = sorted((index_of(i), i.get("state_info")) for i in current if i["state"] == states.ERROR)
-            detail = "; ".join(f"[item {n}]: {info_}" for n, info_ in failed)
-            self.complete_task(step, wf_ex, task_ex, states.ERROR, f"One or more actions had failed. {detail}")
+            # Mistral's exact words; each item's error is in the result and in the workflow's failure summary.
+            self.complete_task(step, wf_ex, task_ex, states.ERROR, "One or more actions had failed.")
         else:
             self.complete_task(step, wf_ex, task_ex, states.SUCCESS, None)
 

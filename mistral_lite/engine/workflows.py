@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from mistral_lite.engine import states
+from mistral_lite.engine import failure_messages, states
 from mistral_lite.engine.data_flow import env_of, merge_all, outbound
 from mistral_lite.engine.errors import InvalidWorkflowInput, NotFoundError, StateConflict, TaskFailure
 from mistral_lite.engine.limits import EngineLimits
@@ -173,20 +173,23 @@ class WorkflowLifecycle:
             target = (wf_ex.get("params") or {}).get("task_name")
             done = step.rows.tasks_named(wf_ex["id"], target)
             return outbound(done[-1]) if done else {}
-        ends = [
+        return merge_all(outbound(t) for t in self.end_tasks(step, wf_ex))
+
+    def end_tasks(self, step: Step, wf_ex: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The finished tasks that ended a branch: their contexts make the final context."""
+        return [
             t for t in step.rows.tasks_of(wf_ex["id"])
             if states.is_completed(t["state"]) and not (t.get("runtime_context") or {}).get("has_next")
         ]
-        return merge_all(outbound(t) for t in ends)
 
     def finish_workflow(self, step: Step, wf_ex: dict[str, Any], state: str, state_info: str | None,
                         notify_parent: bool = True, *, abandon: bool = True,
-                        output_failure: Callable[[str], str] | None = None) -> None:
+                        output_failure: Callable[[TaskFailure], str] | None = None) -> None:
         """End the workflow with its output.
 
         abandon=False (the fail and succeed engine commands): tasks still running are left to finish,
         as in Mistral; their transitions are not followed. output_failure: how to word a failure of
-        the output evaluation (default: "Failed to evaluate the workflow output: ...").
+        the output evaluation (default: Mistral's "Failed to check and complete ...").
         """
         if states.is_completed(wf_ex["state"]):
             return
@@ -223,26 +226,26 @@ class WorkflowLifecycle:
 
     def _output(self, step: Step, wf_ex, spec: WorkflowSpec, final: dict[str, Any], state: str,
                 state_info: str | None,
-                output_failure: Callable[[str], str] | None = None) -> tuple[Any, str, str | None]:
+                output_failure: Callable[[TaskFailure], str] | None = None) -> tuple[Any, str, str | None]:
         if state == states.SUCCESS:
             if spec.output is None:
                 return final, state, state_info
             try:
                 return step.evaluate(spec.output, wf_ex, inbound=final, what="the workflow output"), state, state_info
             except TaskFailure as failure:
+                # Mistral then fails the workflow like any other failure: output-on-error (or the final context).
+                ends = [] if spec.type == "reverse" else self.end_tasks(step, wf_ex)
                 state = states.ERROR
-                state_info = (output_failure(failure.message) if output_failure is not None
-                              else f"Failed to evaluate the workflow output: {failure.message}")
-                return {"result": state_info}, state, state_info
+                state_info = (output_failure(failure) if output_failure is not None
+                              else failure_messages.output_failure(wf_ex, ends, failure))
         if state == states.ERROR:
             if spec.output_on_error is None:
                 return {"result": state_info, **final}, state, state_info
             try:
                 extra = step.evaluate(spec.output_on_error, wf_ex, inbound=final, what="output-on-error")
             except TaskFailure as failure:
-                # Mistral's wording, with the block as Python shows it and the original failure last.
                 state_info = (f"Failed to evaluate expression in output-on-error! (output-on-error: "
-                              f"'{spec.output_on_error}', exception: '{failure.cause}' Cause: '{state_info}'")
+                              f"'{spec.output_on_error}', exception: '{failure.message}' Cause: '{state_info}'")
                 return {"result": state_info}, state, state_info
             return {"result": state_info, **(extra if isinstance(extra, dict) else {"output": extra})}, state, state_info
         return {"result": state_info}, state, state_info
@@ -353,12 +356,15 @@ def _is_active(state: str) -> bool:
 
 
 def failure_info(step: Step, failed: list[Mapping[str, Any]]) -> str:
-    """Mistral's summary: which tasks failed, and each one's error."""
-    lines = [f"Failure caused by error in tasks: {', '.join(t['name'] for t in failed)}", ""]
+    """Mistral's summary: which tasks failed (by name), each one's error, and its failed actions or sub-workflows."""
+    failed = sorted(failed, key=lambda t: t["name"])
+    text = f"Failure caused by error in tasks: {', '.join(t['name'] for t in failed)}\n"
     for task_ex in failed:
-        lines.append(f"  {task_ex['name']} [task_ex_id={task_ex['id']}] -> {task_ex.get('state_info')}")
-        for action_ex in step.rows.actions_of(task_ex["id"]):
-            if action_ex["state"] == states.ERROR:
-                idx = (action_ex.get("runtime_context") or {}).get("index", 0)
-                lines.append(f"    [action_ex_id={action_ex['id']}, idx={idx}]: {action_ex.get('state_info')}")
-    return "\n".join(lines)
+        text += f"\n  {task_ex['name']} [task_ex_id={task_ex['id']}] -> {task_ex.get('state_info')}\n"
+        for kind, runs in (("action_ex_id", step.rows.actions_of(task_ex["id"])),
+                           ("wf_ex_id", step.rows.subworkflows_of(task_ex["id"]))):
+            for idx, run in enumerate(runs):
+                if run["state"] == states.ERROR:
+                    result = (run.get("output") or {}).get("result", "Unknown")
+                    text += f"    [{kind}={run['id']}, idx={idx}]: {result}\n"
+    return text

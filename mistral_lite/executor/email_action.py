@@ -11,7 +11,7 @@ from email.mime.text import MIMEText
 from typing import Any
 
 from mistral_lite.executor.env import ActionEnv
-from mistral_lite.executor.outcome import Outcome, error_text
+from mistral_lite.executor.outcome import ActionException, Outcome, error_text
 
 # smtplib waits forever by default; a pool thread stuck on a dead server is never freed.
 SMTP_TIMEOUT = 60.0
@@ -48,7 +48,7 @@ async def email(
     try:
         await env.run_blocking(send_envelope, envelope)
     except (smtplib.SMTPException, OSError, ValueError) as e:
-        return Outcome.error(f"Failed to send an email message: {error_text(e)}")
+        raise ActionException(f"Failed to send an email message: {error_text(e)}") from None
     return Outcome.success(None)
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from mistral_lite.executor.env import ActionEnv
-from mistral_lite.executor.outcome import ERROR, Outcome, error_text
+from mistral_lite.executor.outcome import ERROR, ActionException, Outcome, error_text
 
 # Seconds to wait for a connection and between received bytes when the input
 # gives no timeout (recent Mistral also stopped waiting forever by default).
@@ -135,7 +135,8 @@ def build_request(
 
 
 async def send(session: aiohttp.ClientSession, request: HttpRequest, max_size: int | None = None) -> Outcome:
-    """Send the request and describe the response the way Mistral does; a body over max_size bytes is an error."""
+    """Send the request and describe the response the way Mistral does; raises ActionException when no response
+    arrives or its body is over max_size bytes."""
     loop = asyncio.get_running_loop()
     started = loop.time()
     try:
@@ -151,9 +152,9 @@ async def send(session: aiohttp.ClientSession, request: HttpRequest, max_size: i
             raw = await read_body(response, max_size)
             result = response_map(response, raw, elapsed)
     except ResponseTooLarge as e:
-        return Outcome.error(str(e))
+        raise ActionException(str(e)) from None
     except Exception as e:  # noqa: BLE001 - connection, TLS, timeout, bad URL...: all reported alike
-        return Outcome.error(f"Failed to send HTTP request: {error_text(e)}")
+        raise ActionException(f"Failed to send HTTP request: {error_text(e)}") from None
     if result["status"] in SUCCESS_STATUSES:
         return Outcome.success(result)
     return Outcome.error(result)

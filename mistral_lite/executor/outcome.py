@@ -45,6 +45,18 @@ class Outcome:
         return cls(CANCELLED, payload)
 
 
+class ActionException(Exception):
+    """An action's own failure (std.fail, an unreachable URL): the runner reports it as Mistral's
+    executor does, "The action raised an exception [action=..., action_ex_id=..., msg='...']".
+
+    `label` is what Mistral shows as action= when it is not the action's name (std.fail: "Fail action").
+    """
+
+    def __init__(self, message: str, label: str | None = None) -> None:
+        super().__init__(message)
+        self.label = label
+
+
 def error_text(error: BaseException) -> str:
     """An exception's message, or its type name when it has none (timeouts often have none)."""
     return str(error) or type(error).__name__

@@ -14,7 +14,7 @@ from mistral_lite.executor import python_actions
 from mistral_lite.executor.context import ActionContext
 from mistral_lite.executor.env import ActionEnv, ActionLimits
 from mistral_lite.executor.http_session import HttpSessions
-from mistral_lite.executor.outcome import Outcome
+from mistral_lite.executor.outcome import ActionException, Outcome
 from mistral_lite.executor.registry import ActionRegistry, RegisteredAction
 from mistral_lite.executor.signature import ActionSignature, check_parameters
 
@@ -104,7 +104,8 @@ class Executor:
         except Exception as e:  # not CancelledError: cancelling the run must still cancel it
             log.warning("action raised", action=action.name, action_ex_id=env.context.action_execution_id,
                         exc_info=True)
-            return Outcome.error(python_actions.raised_message(action.name, env.context.action_execution_id, e))
+            label = (e.label if isinstance(e, ActionException) else None) or action.name
+            return Outcome.error(python_actions.raised_message(label, env.context.action_execution_id, e))
 
     async def _run_blocking(self, fn: Any, *args: Any) -> Any:
         loop = asyncio.get_running_loop()

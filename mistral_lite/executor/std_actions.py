@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 from mistral_lite.executor.env import ActionEnv
-from mistral_lite.executor.outcome import Outcome
+from mistral_lite.executor.outcome import ActionException, Outcome
 
 FAIL_MESSAGE = "Fail action expected exception."
 
@@ -28,9 +28,11 @@ async def echo(env: ActionEnv, /, output: Any, delay: Any = 0) -> Outcome:
 
 
 async def fail(env: ActionEnv, /, error_data: Any = None) -> Outcome:
-    """Always fails: with error_data as the error payload, else with Mistral's message."""
+    """Always fails: with error_data as the error payload, else by raising Mistral's exception."""
     # Mistral tests truthiness: error_data 0, "" or {} gives the plain message.
-    return Outcome.error(error_data if error_data else FAIL_MESSAGE)
+    if error_data:
+        return Outcome.error(error_data)
+    raise ActionException(FAIL_MESSAGE, label="Fail action")
 
 
 async def sleep(env: ActionEnv, /, seconds: Any = 1) -> Outcome:

@@ -77,7 +77,7 @@ def decoded_entries(raw: str) -> list[Entry | None]:
     found: list[Entry | None] = []
     for item in parsed if isinstance(parsed, list) else [parsed]:
         try:
-            found.append(Entry.from_json(json.dumps(item)))
+            found.append(Entry.from_obj(item))
         except (ValueError, RecursionError):
             found.append(None)
     return found
@@ -136,6 +136,8 @@ class RaftLog:
         self._role_listeners: list[RoleListener] = []
         self._outbox: list[tuple[Entry, asyncio.Future[ApplyResult]]] = []
         self._pending: set[_Batch] = set()
+        # The entries of this node's own commands in flight, by their text, so listeners need no decoding.
+        self._sent: dict[str, list[Entry]] = {}
         self._last: asyncio.Future[ApplyResult] | None = None
         self._applied = store.last_applied()
         self._raft_seen = 0  # raft index of the last entry applied here, as the loop has seen it
@@ -196,7 +198,8 @@ class RaftLog:
         self._raft_seen = max(self._raft_seen, raft_index)
         if results and results[0].status != "skipped":
             self._applied = max(self._applied, results[0].index)
-            for entry, result in zip(decoded_entries(raw), results):
+            sent = self._sent.pop(raw, None) if isinstance(raw, str) else None  # this node's own: no decoding
+            for entry, result in zip(sent or decoded_entries(raw), results):
                 if entry is None:
                     continue
                 for listener in list(self._listeners):
@@ -292,6 +295,7 @@ class RaftLog:
             raw = "[" + ",".join(e.to_json() for e in entries) + "]"
             batch = _Batch(entries, [f for _, f in part], raw, self._loop.time() + SUBMIT_TIMEOUT)
             self._pending.add(batch)
+            self._sent[raw] = entries
             self._send(batch)
 
     def _send(self, batch: _Batch) -> None:
@@ -311,6 +315,7 @@ class RaftLog:
 
     def _forget(self, batch: _Batch) -> None:
         self._pending.discard(batch)
+        self._sent.pop(batch.raw, None)
         if batch.timer is not None:
             batch.timer.cancel()
 
@@ -387,10 +392,6 @@ class RaftLog:
             "raft_applied": self._raft_seen,
             "peers": peers,
         }
-
-    def transfer_leadership(self) -> None:
-        """Ask pysyncobj to hand leadership to another node (operations and tests)."""
-        self._replica.transferLeadership()
 
     async def close(self) -> None:
         if self._closed:

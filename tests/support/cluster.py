@@ -33,7 +33,7 @@ class LocalCluster:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
+    def start(self, timeout: float = 60.0) -> ServerProcess:
         """Start every node that is not running; returns the leader once one is elected and every running
         node knows it (so a write through any of them is forwarded, not refused)."""
         for node in self.nodes:
@@ -41,9 +41,11 @@ class LocalCluster:
                 node.start(timeout)
         return self.agreed_leader(timeout)
 
-    def agreed_leader(self, timeout: float = 20.0) -> ServerProcess:
+    def agreed_leader(self, timeout: float = 40.0) -> ServerProcess:
         def agreed() -> ServerProcess | None:
-            leader = self.leader(timeout)
+            leader = self._find_leader(None)
+            if leader is None:
+                return None
             address = (leader.health() or {}).get("leader")
             known = {(node.health() or {}).get("leader") for node in self.running()}
             return leader if address and known == {address} else None
@@ -55,16 +57,17 @@ class LocalCluster:
                 node.resume()  # a frozen process cannot handle SIGTERM
                 node.stop()
 
-    def leader(self, timeout: float = 20.0, exclude: ServerProcess | None = None) -> ServerProcess:
+    def leader(self, timeout: float = 40.0, exclude: ServerProcess | None = None) -> ServerProcess:
         """The node that leads with the highest term, as the running nodes report it."""
-        def find() -> ServerProcess | None:
-            best, best_term = None, -1
-            for node in self.running(exclude):
-                health = node.health()
-                if health and health.get("role") == "leader" and health.get("term", 0) > best_term:
-                    best, best_term = node, health.get("term", 0)
-            return best
-        return wait_for(find, timeout, "a leader")
+        return wait_for(lambda: self._find_leader(exclude), timeout, "a leader")
+
+    def _find_leader(self, exclude: ServerProcess | None) -> ServerProcess | None:
+        best, best_term = None, -1
+        for node in self.running(exclude):
+            health = node.health()
+            if health and health.get("role") == "leader" and health.get("term", 0) > best_term:
+                best, best_term = node, health.get("term", 0)
+        return best
 
     def running(self, exclude: ServerProcess | None = None) -> list[ServerProcess]:
         return [n for n in self.nodes if n.running and n is not exclude]

@@ -46,7 +46,11 @@ def default_outcome(effect: RunAction) -> tuple[str, Any] | None:
         return states.SUCCESS, params.get("output")
     if name == "std.fail":
         error = params.get("error_data")
-        return states.ERROR, error if error is not None else "Fail action expected exception."
+        if error:
+            return states.ERROR, error
+        # The executor's words for std.fail raising (see executor/std_actions.py).
+        return states.ERROR, (f"The action raised an exception [action=Fail action, "
+                              f"action_ex_id={effect.action_execution_id}, msg='Fail action expected exception.']")
     if name in ("std.noop", "std.sleep"):
         return states.SUCCESS, None
     if name == "std.test_dict":

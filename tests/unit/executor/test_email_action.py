@@ -112,7 +112,8 @@ async def test_unreachable_server_is_error(executor: Executor, ctx: ActionContex
     params = {"from_addr": "a@example.org", "to_addrs": ["b@example.org"], "smtp_server": f"127.0.0.1:{free_port()}"}
     out = await executor.run("std.email", params, ctx, timeout=10)
     assert out.state == "ERROR"
-    assert out.result.startswith("Failed to send an email message: ")
+    assert out.result.startswith("The action raised an exception [action=std.email, ")
+    assert "msg='Failed to send an email message: " in out.result
 
 
 async def test_password_requires_starttls(executor: Executor, ctx: ActionContext, mailbox: Mailbox) -> None:
@@ -121,6 +122,7 @@ async def test_password_requires_starttls(executor: Executor, ctx: ActionContext
               "smtp_password": "secret"}
     out = await executor.run("std.email", params, ctx, timeout=10)
     assert out.state == "ERROR"
-    assert out.result.startswith("Failed to send an email message: ")
+    assert out.result.startswith("The action raised an exception [action=std.email, ")
+    assert "msg='Failed to send an email message: " in out.result
     assert "STARTTLS" in out.result
     assert mailbox.received == []

@@ -209,20 +209,20 @@ async def test_request_timeout_is_error(executor: Executor, ctx: ActionContext, 
     out = await http(executor, ctx, url=f"{site.base}/slow", timeout=0.2)
     assert time.monotonic() - started < 3
     assert out.state == "ERROR"
-    assert out.result.startswith("Failed to send HTTP request: ")
+    assert out.result.startswith("The action raised an exception [action=std.http, ") and "msg='Failed to send HTTP request: " in out.result
 
 
 async def test_connection_refused_is_error(executor: Executor, ctx: ActionContext) -> None:
     port = free_port()
     out = await http(executor, ctx, url=f"http://127.0.0.1:{port}/x")
     assert out.state == "ERROR"
-    assert out.result.startswith("Failed to send HTTP request: ")
+    assert out.result.startswith("The action raised an exception [action=std.http, ") and "msg='Failed to send HTTP request: " in out.result
     assert f"127.0.0.1:{port}" in out.result
 
 
 async def test_invalid_url_is_error(executor: Executor, ctx: ActionContext) -> None:
     out = await http(executor, ctx, url="not a url")
-    assert out.state == "ERROR" and out.result.startswith("Failed to send HTTP request: ")
+    assert out.state == "ERROR" and out.result.startswith("The action raised an exception [action=std.http, ") and "msg='Failed to send HTTP request: " in out.result
 
 
 async def test_proxy_for_the_url_scheme_is_used(executor: Executor, ctx: ActionContext, site: Site) -> None:
@@ -279,4 +279,4 @@ async def test_mistral_http_error_status_fails_at_once(executor: Executor, ctx: 
 
 async def test_mistral_http_connection_failure(executor: Executor, ctx: ActionContext) -> None:
     out = await executor.run("std.mistral_http", {"url": f"http://127.0.0.1:{free_port()}/"}, ctx)
-    assert out.state == "ERROR" and out.result.startswith("Failed to send HTTP request: ")
+    assert out.state == "ERROR" and out.result.startswith("The action raised an exception [action=std.mistral_http, ") and "msg='Failed to send HTTP request: " in out.result

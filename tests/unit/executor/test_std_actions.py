@@ -31,7 +31,10 @@ async def test_echo_negative_or_invalid_delay_is_zero(executor: Executor, ctx: A
 
 
 async def test_fail_without_data_gives_message(executor: Executor, ctx: ActionContext) -> None:
-    assert await executor.run("std.fail", {}, ctx) == Outcome("ERROR", "Fail action expected exception.")
+    out = await executor.run("std.fail", {}, ctx)
+    assert out.state == "ERROR"
+    assert out.result.startswith("The action raised an exception [action=Fail action, action_ex_id=")
+    assert out.result.endswith("msg='Fail action expected exception.']")
 
 
 async def test_fail_with_error_data_gives_it_exactly(executor: Executor, ctx: ActionContext) -> None:
