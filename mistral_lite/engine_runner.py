@@ -482,14 +482,29 @@ class EngineRunner:
                 self.rows.apply(command)
 
     def _evict_finished(self, commands: list[dict[str, Any]]) -> None:
-        finished = {
-            c["id"] for c in commands
-            if c["table"] == WF and c["op"] == "update" and states.is_completed(c["set"].get("state", ""))
-        }
-        for wf_id in finished:
-            wf_ex = self.rows.get(WF, wf_id)
-            if wf_ex is not None and wf_ex.get("task_execution_id") is None and states.is_completed(wf_ex["state"]):
-                self._evict_tree(wf_id)
+        """A finished root leaves memory once nothing under it runs: a fail or succeed command
+        leaves running tasks to finish, so a task's end may be what lets its tree go."""
+        ended = [c for c in commands if c["table"] in (WF, TASKS) and c["op"] == "update"
+                 and states.is_completed(c["set"].get("state", ""))]
+        roots: set[str] = set()
+        for c in ended:
+            row = self.rows.get(c["table"], c["id"])
+            wf_ex = row if c["table"] == WF else self.rows.get(WF, (row or {}).get("workflow_execution_id"))
+            if wf_ex is not None:
+                roots.add(wf_ex.get("root_execution_id") or wf_ex["id"])
+        for root in roots:
+            wf_ex = self.rows.get(WF, root)
+            if wf_ex is not None and wf_ex.get("task_execution_id") is None and \
+                    states.is_completed(wf_ex["state"]) and not self._still_working(root):
+                self._evict_tree(root)
+
+    def _still_working(self, wf_id: str) -> bool:
+        for task_ex in self.rows.tasks_of(wf_id):
+            if task_ex["state"] in states.ACTIVE:
+                return True
+            if any(self._still_working(child["id"]) for child in self.rows.subworkflows_of(task_ex["id"])):
+                return True
+        return False
 
     def _evict_tree(self, wf_id: str) -> list[str]:
         """Drop an execution and everything below it from memory; returns the execution ids dropped."""

@@ -46,7 +46,7 @@ def resource(row: dict[str, Any], result: Any = None, with_result: bool = False)
         "state_info": row.get("state_info"),
         "project_id": row["project_id"],
         "runtime_context": as_json_text(runtime),
-        "published": as_json_text(row.get("published") or {}),
+        "published": as_json_text(row.get("published", {})),
         "processed": bool(row.get("processed")),
         "created_at": to_api(row["created_at"]),
         "updated_at": to_api(row.get("updated_at")),

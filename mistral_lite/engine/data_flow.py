@@ -34,8 +34,10 @@ def env_of(wf_ex: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def outbound(task_ex: Mapping[str, Any]) -> dict[str, Any]:
-    """What a task hands to the tasks it starts: its inbound context plus its branch publishes."""
-    return merge(task_ex.get("in_context") or {}, task_ex.get("published") or {})
+    """What a task hands to the tasks it starts: its inbound context plus its branch publishes.
+
+    A published name replaces the inbound value whole (maps are not merged), as in Mistral."""
+    return {**(task_ex.get("in_context") or {}), **(task_ex.get("published") or {})}
 
 
 def merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:

@@ -115,8 +115,9 @@ class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
         # a retried callback) is then refused with everything it would have started.
         step.draft.update_expecting(ACTIONS, action_ex["id"], {"state": list(RESULT_STATES)},
                                     state=state, state_info=info, output={"result": result})
-        if task_ex is None or wf_ex is None or states.is_completed(wf_ex["state"]):
+        if task_ex is None or wf_ex is None:
             return
+        # A task still RUNNING under a finished workflow was left to finish by a fail/succeed command.
         if task_ex["state"] not in (states.RUNNING, states.PAUSED):
             return
         if failure is not None:

@@ -23,6 +23,8 @@ class Step:
     deferred: deque[Callable[[], None]] = field(default_factory=deque)
     started: dict[str, int] = field(default_factory=dict)  # chained task starts per workflow in this step
     begun: set[str] = field(default_factory=set)  # ids of the tasks begun in this step
+    # Workflows a fail/succeed command ended in this step: the tasks it started just before still begin.
+    left_running: set[str] = field(default_factory=set)
 
     def defer(self, work: Callable[[], None]) -> None:
         self.deferred.append(work)

@@ -69,7 +69,9 @@ class TaskLifecycle:
     def _begin_created(self, step: Step, wf_id: str, task_id: str, task: TaskSpec) -> None:
         """Begin a task created earlier in this step, unless its workflow or the task moved on meanwhile."""
         wf_ex, task_ex = step.rows.get(WF, wf_id), step.rows.get(TASKS, task_id)
-        if wf_ex is None or task_ex is None or states.is_completed(wf_ex["state"]):
+        if wf_ex is None or task_ex is None:
+            return
+        if states.is_completed(wf_ex["state"]) and wf_id not in step.left_running:
             return
         if _chained(step, task_ex):
             # Started by a task that began in this very step, so ended at once: tasks that end the moment
@@ -178,6 +180,9 @@ class TaskLifecycle:
         if states.is_completed(task_ex["state"]) and task_ex.get("processed"):
             return
         task = self.spec_of(wf_ex).tasks[task_ex["name"]]
+        if states.is_completed(step.rows.get(WF, wf_ex["id"])["state"]):
+            self._complete_late(step, wf_ex, task_ex, task, state, state_info)
+            return
         task_ex = step.draft.update(TASKS, task_ex["id"], state=state, state_info=state_info, finished_at=step.now)
         try:
             published = self._publish(step, wf_ex, task_ex, task, state)
@@ -199,7 +204,7 @@ class TaskLifecycle:
         # A task that starts no other task ends a branch: its context goes into the workflow output.
         step.draft.update(
             TASKS, task_ex["id"], processed=True, error_handled=error_handled,
-            runtime_context={**(task_ex.get("runtime_context") or {}), "has_next": plan.starts_tasks()},
+            runtime_context={**(task_ex.get("runtime_context") or {}), "has_next": self._names_a_task(wf_ex, fired)},
         )
         wf_now = step.rows.get(WF, wf_ex["id"])
         if self.spec_of(wf_ex).type == "reverse":
@@ -209,6 +214,18 @@ class TaskLifecycle:
             self._follow(step, wf_now, step.rows.get(TASKS, task_ex["id"]), plan)
         if check:
             self.check_completion(step, step.rows.get(WF, wf_ex["id"]))
+
+    def _complete_late(self, step: Step, wf_ex, task_ex, task: TaskSpec, state: str,
+                       state_info: str | None) -> None:
+        """A task that a fail or succeed command left running finishes: its outcome and publish are
+        recorded, nothing it would start runs (Mistral no longer follows a finished workflow)."""
+        task_ex = step.draft.update(TASKS, task_ex["id"], state=state, state_info=state_info,
+                                    finished_at=step.now, processed=True)
+        try:
+            self._publish(step, wf_ex, task_ex, task, state)
+        except TaskFailure as failure:
+            step.draft.update(TASKS, task_ex["id"], state=states.ERROR, state_info=failure.message)
+        timers.disarm_task(step, task_ex)
 
     def _delayed_after(self, step: Step, wf_ex, task_ex, task: TaskSpec, state: str, state_info: str | None,
                        published: Mapping[str, Any]) -> bool:
@@ -264,18 +281,21 @@ class TaskLifecycle:
             step.draft.update(ACTIONS, action_ex["id"], output={})
 
     def _publish(self, step: Step, wf_ex, task_ex, task: TaskSpec, state: str) -> dict[str, Any]:
-        branch, global_ = publish_blocks(task, state)
-        if not branch and not global_:
+        block = publish_blocks(task, state)
+        if block is None:
             return {}
         inbound = task_ex.get("in_context") or {}
         what = f"the publish of task {task.name}"
-        published = step.evaluate(branch, wf_ex, inbound=inbound, task_ex=task_ex, what=what) if branch else {}
+        published = step.evaluate(block.branch, wf_ex, inbound=inbound, task_ex=task_ex,
+                                  what=what) if block.branch else {}
         self.limits.check_published(task.name, published)
-        if global_:
-            new_globals = step.evaluate(global_, wf_ex, inbound=inbound, task_ex=task_ex, what=what)
+        # Stored before the globals are evaluated: a failing global block keeps the branch values, as in
+        # Mistral. A block without a branch scope leaves `published` null, as Mistral shows it.
+        step.draft.update(TASKS, task_ex["id"], published=published if block.branch is not None else None)
+        if block.global_:
+            new_globals = step.evaluate(block.global_, wf_ex, inbound=inbound, task_ex=task_ex, what=what)
             self.limits.check_published(task.name, new_globals)
             step.draft.update(WF, wf_ex["id"], context=merge(wf_ex.get("context") or {}, new_globals))
-        step.draft.update(TASKS, task_ex["id"], published=published)
         return published
 
     def _fired(self, step: Step, wf_ex, task_ex, task: TaskSpec, state: str, published) -> tuple[Fired, ...]:
@@ -295,6 +315,26 @@ class TaskLifecycle:
                 fired.append(Fired(Target(target.name, target.condition, params), event))
         return tuple(fired)
 
+    def _succeed(self, step: Step, wf_ex, task_ex, msg: str | None) -> None:
+        """The succeed command; an output that cannot be evaluated fails the task that gave the command
+        and the workflow, worded as Mistral words a failure while handling the task's completion."""
+        task = self.spec_of(wf_ex).tasks[task_ex["name"]]
+        action = None if task.workflow is not None else task.action_name
+
+        def failure(cause: TaskFailure) -> str:
+            return failure_messages.completion_failure(wf_ex, task_ex, action, cause)
+
+        self.finish_workflow(step, wf_ex, states.SUCCESS, msg, abandon=False, output_failure=failure)
+        wf_now = step.rows.get(WF, wf_ex["id"])
+        if wf_now["state"] == states.ERROR:
+            step.draft.update(TASKS, task_ex["id"], state=states.ERROR, state_info=wf_now["state_info"])
+
+    def _names_a_task(self, wf_ex, fired: tuple[Fired, ...]) -> bool:
+        """Whether any fired item, even one dropped after fail/succeed, names a task of the workflow:
+        Mistral then does not count this task as an end task for the workflow's output."""
+        tasks = self.spec_of(wf_ex).tasks
+        return any(f.target.name in tasks for f in fired)
+
     def _follow(self, step: Step, wf_ex, task_ex, plan: Plan) -> None:
         spec = self.spec_of(wf_ex)
         ctx = outbound(task_ex)
@@ -307,10 +347,12 @@ class TaskLifecycle:
         command = plan.command.target
         wf_now = step.rows.get(WF, wf_ex["id"])
         msg = command.params.get("msg")
+        if msg is not None and not isinstance(msg, str):
+            msg = str(msg)  # Mistral stores the message as text: `fail msg=42` gives "42"
         if command.name == "fail":
-            self.finish_workflow(step, wf_now, states.ERROR, msg)
+            self.finish_workflow(step, wf_now, states.ERROR, msg, abandon=False)
         elif command.name == "succeed":
-            self.finish_workflow(step, wf_now, states.SUCCESS, msg)
+            self._succeed(step, wf_now, task_ex, msg)
         elif command.name == "pause":
             self.pause_workflow(step, wf_now)
             for item in plan.backlog:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mistral_lite.engine import states
+from mistral_lite.engine.data_flow import merge
 from mistral_lite.lang.specs import TERMINAL_COMMANDS, Clause, TaskSpec, Target
 
 
@@ -36,22 +37,56 @@ def candidate_clauses(task: TaskSpec, state: str) -> tuple[tuple[str, Clause | N
     return tuple(clauses)
 
 
-def publish_blocks(task: TaskSpec, state: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(branch, global) publishes for this outcome.
+@dataclass(frozen=True)
+class Publish:
+    """A publish block by scope; None marks a scope the block does not have (not the same as empty)."""
 
-    Precedence for the same key, as Mistral documents it: the state's own
-    clause, then on-complete, then the task-level publish block.
+    branch: dict[str, Any] | None = None
+    global_: dict[str, Any] | None = None
+
+    def under(self, winner: "Publish") -> "Publish":
+        """This block with `winner`'s keys on top, scope by scope; a scope this block lacks stays absent,
+        so the winner's keys for it are dropped (Mistral merges into a missing map and loses the result)."""
+        return Publish(_on_top(self.branch, winner.branch), _on_top(self.global_, winner.global_))
+
+
+def _on_top(base: dict[str, Any] | None, winner: dict[str, Any] | None) -> dict[str, Any] | None:
+    if base is None or not winner:
+        return base
+    return merge(base, winner)
+
+
+def _clause_publish(clause: Clause | None) -> Publish | None:
+    if clause is None or (clause.publish_branch is None and clause.publish_global is None
+                          and clause.publish_atomic is None):
+        return None
+    return Publish(clause.publish_branch, clause.publish_global)
+
+
+def publish_blocks(task: TaskSpec, state: str) -> Publish | None:
+    """The publish that applies to this outcome, combined the way Mistral 23 combines it.
+
+    The task-level block (publish / publish-on-error / publish-on-skip) counts as branch scope.
+    on-complete's block goes on top of it; the result then goes on top of the state's own clause
+    (on-success / on-error), whose block is the one kept. So for the same key on-complete wins,
+    then the task-level block, then the state's own clause; a scope the own clause lacks is lost.
+    None: nothing to publish (the task's published stays {}).
     """
     task_level = {states.SUCCESS: task.publish, states.ERROR: task.publish_on_error,
-                  states.SKIPPED: task.publish_on_skip}.get(state) or {}
-    branch: dict[str, Any] = dict(task_level)
-    global_: dict[str, Any] = {}
-    for _, clause in reversed(candidate_clauses(task, state)):
-        if clause is None:
+                  states.SKIPPED: task.publish_on_skip}.get(state)
+    combined = Publish(dict(task_level)) if task_level else None
+    own: Publish | None = None
+    for event, clause in candidate_clauses(task, state):
+        block = _clause_publish(clause)
+        if block is None:
             continue
-        branch.update(clause.publish_branch or {})
-        global_.update(clause.publish_global or {})
-    return branch, global_
+        if event == "on-complete":
+            combined = combined.under(block) if combined is not None else block
+        else:
+            own = block
+    if own is None:
+        return combined
+    return own.under(combined) if combined is not None else own
 
 
 @dataclass(frozen=True)
@@ -61,9 +96,6 @@ class Plan:
     run_now: tuple[Fired, ...]
     command: Fired | None
     backlog: tuple[Fired, ...] = ()
-
-    def starts_tasks(self) -> bool:
-        return any(not f.target.is_command for f in self.run_now + self.backlog)
 
 
 def arrange(fired: tuple[Fired, ...]) -> Plan:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from mistral_lite.engine import failure_messages, states
 from mistral_lite.engine.data_flow import env_of, merge_all, outbound
@@ -183,17 +183,27 @@ class WorkflowLifecycle:
         ]
 
     def finish_workflow(self, step: Step, wf_ex: dict[str, Any], state: str, state_info: str | None,
-                        notify_parent: bool = True) -> None:
+                        notify_parent: bool = True, *, abandon: bool = True,
+                        output_failure: Callable[[TaskFailure], str] | None = None) -> None:
+        """End the workflow with its output.
+
+        abandon=False (the fail and succeed engine commands): tasks still running are left to finish,
+        as in Mistral; their transitions are not followed. output_failure: how to word a failure of
+        the output evaluation (default: Mistral's "Failed to check and complete ...").
+        """
         if states.is_completed(wf_ex["state"]):
             return
         spec = self.spec_of(wf_ex)
         final = self.final_context(step, wf_ex)
-        output, state, state_info = self._output(step, wf_ex, spec, final, state, state_info)
+        output, state, state_info = self._output(step, wf_ex, spec, final, state, state_info, output_failure)
         if state_info is not None and len(state_info) > STATE_INFO_LIMIT:
             state_info = state_info[:STATE_INFO_LIMIT] + "..."
         wf_ex = step.draft.update(WF, wf_ex["id"], state=state, state_info=state_info, output=output,
                                   finished_at=step.now)
-        self._abandon_active(step, wf_ex, state)
+        if abandon:
+            self._abandon_active(step, wf_ex, state)
+        else:
+            step.left_running.add(wf_ex["id"])
         for task_ex in step.rows.tasks_of(wf_ex["id"]):
             for timer in step.rows.children(TIMERS, task_ex["id"]):
                 step.draft.delete(TIMERS, timer["id"])
@@ -215,7 +225,8 @@ class WorkflowLifecycle:
         self.complete_task(step, parent_wf, parent_task, child["state"], info)
 
     def _output(self, step: Step, wf_ex, spec: WorkflowSpec, final: dict[str, Any], state: str,
-                state_info: str | None) -> tuple[Any, str, str | None]:
+                state_info: str | None,
+                output_failure: Callable[[TaskFailure], str] | None = None) -> tuple[Any, str, str | None]:
         if state == states.SUCCESS:
             if spec.output is None:
                 return final, state, state_info
@@ -224,7 +235,9 @@ class WorkflowLifecycle:
             except TaskFailure as failure:
                 # Mistral then fails the workflow like any other failure: output-on-error (or the final context).
                 ends = [] if spec.type == "reverse" else self.end_tasks(step, wf_ex)
-                state, state_info = states.ERROR, failure_messages.output_failure(wf_ex, ends, failure)
+                state = states.ERROR
+                state_info = (output_failure(failure) if output_failure is not None
+                              else failure_messages.output_failure(wf_ex, ends, failure))
         if state == states.ERROR:
             if spec.output_on_error is None:
                 return {"result": state_info, **final}, state, state_info

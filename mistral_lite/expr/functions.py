@@ -89,12 +89,6 @@ def json_dump(view: EngineView | None, data: Any) -> str:
     return json.dumps(data, indent=4)
 
 
-def json_pp(view: EngineView | None, data: Any = None) -> str:
-    """Deprecated ``json_dump`` variant kept for old workflows: escaped
-    newlines inside strings become real newlines."""
-    return json.dumps(data, indent=4).replace("\\n", "\n").replace(" \n", "\n")
-
-
 def json_parse(view: EngineView | None, data: str) -> Any:
     """Parse JSON text (within the expression size budget)."""
     return documents.parse_json(data)
@@ -120,7 +114,6 @@ FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(
         "global": global_,
         "uuid": uuid,
         "json_dump": json_dump,
-        "json_pp": json_pp,
         "json_parse": json_parse,
         "yaml_dump": yaml_dump,
         "yaml_parse": yaml_parse,
@@ -129,7 +122,7 @@ FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType(
 
 # Functions of data only: as Jinja filters (``x | json_dump``) they work on
 # the piped value when given no argument.
-DATA_FUNCTIONS = frozenset({"json_dump", "json_pp", "json_parse", "yaml_dump", "yaml_parse"})
+DATA_FUNCTIONS = frozenset({"json_dump", "json_parse", "yaml_dump", "yaml_parse"})
 
 _CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
 

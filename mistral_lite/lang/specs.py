@@ -133,7 +133,9 @@ class WorkflowSpec:
 
     def start_tasks(self) -> list[str]:
         """Direct workflows: tasks no transition leads to, in document order."""
-        targeted = {n for task in self.tasks.values() for n in task.next_task_names()}
+        # A task named like an engine command is still "targeted" by that name (Mistral runs the command,
+        # never the task), so it is no start task either.
+        targeted = {t.name for task in self.tasks.values() for clause in task.clauses() for t in clause.targets}
         return [name for name in self.tasks if name not in targeted]
 
     def inbound(self, task_name: str) -> list[str]:
