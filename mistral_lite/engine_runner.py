@@ -500,7 +500,7 @@ class EngineRunner:
 
     def _still_working(self, wf_id: str) -> bool:
         for task_ex in self.rows.tasks_of(wf_id):
-            if task_ex["state"] in states.ACTIVE:
+            if task_ex["state"] in states.AT_WORK:
                 return True
             if any(self._still_working(child["id"]) for child in self.rows.subworkflows_of(task_ex["id"])):
                 return True
@@ -574,7 +574,8 @@ class EngineRunner:
         for timer in snapshot.get(TIMERS, ()):
             self.timers.arm(timer["id"], timer["due_at"])
         for wf_ex in snapshot.get(WF, ()):
-            if wf_ex.get("task_execution_id") is None and states.is_completed(wf_ex["state"]):
+            if wf_ex.get("task_execution_id") is None and states.is_completed(wf_ex["state"]) and \
+                    not self._still_working(wf_ex["id"]):
                 self._evict_tree(wf_ex["id"])
 
     async def _reload(self) -> None:

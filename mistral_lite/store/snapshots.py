@@ -12,15 +12,28 @@ DEFINITION_TABLES = (WF_DEFS, ACTION_DEFS, ENVIRONMENTS)
 
 
 def load_unfinished(conn, catalog) -> dict[str, list[dict[str, Any]]]:
-    """Definitions, and every execution tree whose root has not finished."""
+    """Definitions, and every execution tree whose root has not finished or still has a task at work (one that a
+    `fail` or `succeed` left running goes on after its execution ended)."""
     snapshot: dict[str, list[dict[str, Any]]] = {}
     for table in DEFINITION_TABLES:
         snapshot[table] = queries.list_page(conn, catalog, table, queries.PageQuery(sort_keys=("created_at",)))
     roots = queries.list_page(conn, catalog, WF, queries.PageQuery(
         filters=(queries.Filter("state", "in", list(states.ACTIVE)), queries.Filter("root_execution_id", "null")),
     ))
+    active = {r["id"] for r in roots}
+    working = [root for root in _roots_with_active_tasks(conn, catalog) if root not in active]
+    roots += [row for row in (queries.get_row(conn, catalog, WF, root) for root in sorted(working)) if row]
     snapshot.update(_trees(conn, catalog, roots))
     return snapshot
+
+
+def _roots_with_active_tasks(conn, catalog) -> set[str]:
+    tasks = queries.list_page(conn, catalog, TASKS, queries.PageQuery(
+        filters=(queries.Filter("state", "in", sorted(states.AT_WORK)),)))
+    wf_ids = sorted({t["workflow_execution_id"] for t in tasks})
+    executions = queries.list_page(conn, catalog, WF, queries.PageQuery(
+        filters=(queries.Filter("id", "in", wf_ids),))) if wf_ids else []
+    return {e.get("root_execution_id") or e["id"] for e in executions}
 
 
 def load_tree(conn, catalog, root_id: str) -> dict[str, list[dict[str, Any]]]:

@@ -156,3 +156,40 @@ def test_a_standalone_action_left_running_by_a_dead_node_ends_error_after_the_re
         assert done["state"] == "SUCCESS"
     finally:
         again.stop()
+
+
+def test_a_task_still_at_work_after_its_execution_ended_is_settled_after_a_restart(tmp_path):
+    data = tmp_path / "data"
+    server = ServerProcess(data).start()
+    call("POST", server.url + "/workflows", text="""---
+version: '2.0'
+ends_early:
+  tasks:
+    first:
+      action: std.noop
+      on-success: [slow, succeed]
+    slow:
+      action: std.sleep seconds=60
+""")
+    execution_id = call("POST", server.url + "/executions", {"workflow_name": "ends_early"})["id"]
+
+    def slow_running():
+        ex = call("GET", server.url + f"/executions/{execution_id}")
+        tasks = {t["name"]: t for t in call("GET", server.url + f"/executions/{execution_id}/tasks")["tasks"]}
+        return ex["state"] == "SUCCESS" and tasks.get("slow", {}).get("state") == "RUNNING" and tasks["slow"]
+
+    slow = wait_until(slow_running, 10, "the execution to succeed while `slow` still runs")
+    assert server.kill() == -signal.SIGKILL
+
+    again = ServerProcess(data, port=server.port).start()
+    try:
+        def settled():
+            task = call("GET", again.url + f"/tasks/{slow['id']}")
+            return task["state"] != "RUNNING" and task
+
+        task = wait_until(settled, 20, "the interrupted task to be settled after the restart")
+        assert task["state"] == "ERROR"
+        assert "node running it stopped or died" in task["state_info"]
+        assert call("GET", again.url + f"/executions/{execution_id}")["state"] == "SUCCESS"
+    finally:
+        again.stop()
