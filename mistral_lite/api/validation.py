@@ -8,14 +8,14 @@ from typing import Any, Callable
 from aiohttp import web
 
 from mistral_lite.api.context import node_of
-from mistral_lite.api.params import check_known, text_body
+from mistral_lite.api.params import text_body
 from mistral_lite.lang.errors import DslError
 from mistral_lite.registry.definitions import parse_document
 
 
 def validate_handler(parse: Callable[[str, int], Any]) -> Callable[[web.Request], Any]:
     async def validate(request: web.Request) -> web.Response:
-        check_known(request, ())
+        # No check of the query: Mistral's validate endpoints ignore every parameter (a client sends namespace).
         text = await text_body(request)
         try:
             _, warnings = await parse_document(node_of(request), parse, text)

@@ -220,3 +220,10 @@ async def test_xml_body_is_415(server):
 async def test_delete_unknown_is_404(server):
     async with server.http.delete(server.url + "/workflows/nope") as r:
         assert r.status == 404
+
+
+async def test_validate_ignores_query_parameters_as_mistral_does(api):
+    document = "version: '2.0'\nwf:\n  tasks:\n    a: {action: std.noop}\n"
+    for resource in ("workflows", "workbooks", "actions"):
+        status, body = await api.call("POST", f"/{resource}/validate?namespace=ns1", text=document)
+        assert status == 200 and "valid" in body, (resource, status, body)
