@@ -130,6 +130,15 @@ retrying:
         again.stop()
 
 
+def settled(server: ServerProcess, path: str) -> dict:
+    """The row at `path` once the restarted server has settled it (it is no longer RUNNING)."""
+    def done():
+        row = call("GET", server.url + path)
+        return row["state"] != "RUNNING" and row
+
+    return wait_until(done, 20, f"{path} to be settled after the restart")
+
+
 def test_a_standalone_action_left_running_by_a_dead_node_ends_error_after_the_restart(tmp_path):
     data = tmp_path / "data"
     server = ServerProcess(data).start()
@@ -142,11 +151,7 @@ def test_a_standalone_action_left_running_by_a_dead_node_ends_error_after_the_re
 
     again = ServerProcess(data, port=server.port).start()
     try:
-        def settled():
-            row = call("GET", again.url + f"/action_executions/{saved['id']}")
-            return row["state"] != "RUNNING" and row
-
-        row = wait_until(settled, 20, "the interrupted standalone action to be settled")
+        row = settled(again, f"/action_executions/{saved['id']}")
         assert row["state"] == "ERROR"
         assert "node running it stopped or died" in row["state_info"]
         # An asynchronous one was never running here: it keeps waiting for its result over the API.
@@ -183,11 +188,7 @@ ends_early:
 
     again = ServerProcess(data, port=server.port).start()
     try:
-        def settled():
-            task = call("GET", again.url + f"/tasks/{slow['id']}")
-            return task["state"] != "RUNNING" and task
-
-        task = wait_until(settled, 20, "the interrupted task to be settled after the restart")
+        task = settled(again, f"/tasks/{slow['id']}")
         assert task["state"] == "ERROR"
         assert "node running it stopped or died" in task["state_info"]
         assert call("GET", again.url + f"/executions/{execution_id}")["state"] == "SUCCESS"
