@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-# Error messages end up in task/workflow state_info, so keep the data excerpt
-# short: enough to spot a typo in a key, not a dump of the whole context.
-_DATA_EXCERPT_CHARS = 200
-
 
 class ExpressionError(Exception):
     """An expression could not be parsed or evaluated.
@@ -22,40 +15,25 @@ class ExpressionError(Exception):
         self.expression = expression
 
 
-def evaluation_error(
-    language: str, expression: str, cause: BaseException, data: Any
-) -> ExpressionError:
-    """Build the error for a failed evaluation, worded as Mistral words it."""
+def evaluation_error(language: str, expression: str, cause: BaseException) -> ExpressionError:
+    """Build the error for a failed evaluation, worded as Mistral 23 words it. Like Mistral, it never
+    quotes the data context, which may hold secrets."""
     return ExpressionError(
-        f"Can not evaluate {language} expression [expression={expression}, "
-        f"error={describe_cause(cause)}, data={data_excerpt(data)}]",
+        f"Can not evaluate {language} expression [expression={expression}, error={describe_cause(cause)}]",
         expression=expression,
     )
 
 
 def describe_cause(cause: BaseException) -> str:
-    """Say what went wrong in words a workflow author can act on."""
+    """What went wrong, as Mistral shows it: the exception's own text (`'missing'` for a key yaql did not
+    find, as str(KeyError) reads)."""
     if isinstance(cause, ExpressionError):
         return str(cause)
-    if isinstance(cause, KeyError) and cause.args:
-        # yaql reports `$.missing` as a bare KeyError('missing').
-        return f'Unknown key "{cause.args[0]}"'
+    if isinstance(cause, KeyError):
+        return str(cause)
     text = str(cause)
     module = type(cause).__module__
     if module.startswith(("yaql", "jinja2")) and text:
         # The libraries' own messages already name the problem.
         return text
     return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
-
-
-def data_excerpt(data: Any) -> str:
-    """A short repr of the data context, without the internal ``__`` keys."""
-    if isinstance(data, Mapping):
-        data = {k: v for k, v in data.items() if not str(k).startswith("__")}
-    try:
-        text = repr(data)
-    except Exception:  # a broken __repr__ must not hide the real error
-        text = f"<{type(data).__name__}>"
-    if len(text) > _DATA_EXCERPT_CHARS:
-        text = text[:_DATA_EXCERPT_CHARS] + "...truncated"
-    return text

@@ -117,7 +117,7 @@ def evaluate(
     try:
         return run_with_deadline(_evaluate, expression, _variables(plain, view))
     except Exception as e:
-        raise evaluation_error("Jinja", expression, e, data) from e
+        raise evaluation_error("Jinja", expression, e) from e
 
 
 def _evaluate(expression: str, variables: dict[str, Any]) -> Any:
@@ -138,4 +138,4 @@ def render(
     try:
         return run_with_deadline(_render, text, _variables(plain, view))
     except Exception as e:
-        raise evaluation_error("Jinja", text, e, data) from e
+        raise evaluation_error("Jinja", text, e) from e

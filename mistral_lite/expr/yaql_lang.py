@@ -255,11 +255,11 @@ def evaluate(source: str, data: Mapping[str, Any], frozen: Any, view: EngineView
     try:
         return run_with_deadline(_run, expression, frozen, view)
     except yaql_exceptions.MemoryQuotaExceededException:
-        raise evaluation_error("YAQL", expression, limits.size_exceeded(), data) from None
+        raise evaluation_error("YAQL", expression, limits.size_exceeded()) from None
     except yaql_exceptions.CollectionTooLargeException:
-        raise evaluation_error("YAQL", expression, limits.items_exceeded(), data) from None
+        raise evaluation_error("YAQL", expression, limits.items_exceeded()) from None
     except Exception as e:
-        raise evaluation_error("YAQL", expression, e, data) from e
+        raise evaluation_error("YAQL", expression, e) from e
 
 
 def _run(expression: str, frozen: Any, view: EngineView | None) -> Any:
