@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from mistral_lite import logs
+from mistral_lite.log.base import CommittedLog
 from mistral_lite.log.entry import Entry
 from mistral_lite.store.apply import ApplyResult
 from mistral_lite.store.database import Store
 
 log = logs.get(__name__)
 
-Listener = Callable[[int, Entry, ApplyResult], None]
 
-
-class LocalLog:
+class LocalLog(CommittedLog):
     role = "leader"
 
     def __init__(self, store: Store) -> None:
+        super().__init__()
         self._store = store
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-write")
         self._pending: list[tuple[Entry, asyncio.Future[ApplyResult]]] = []
@@ -34,9 +34,7 @@ class LocalLog:
         self._applied = state["last_applied"]
         # Kept here rather than read per call: status() (and so /health) must not wait for the write lock.
         self._epoch = state["epoch"]
-        self._listeners: list[Listener] = []
         self._closed = False
-        self._last: asyncio.Future[ApplyResult] | None = None
 
     @property
     def applied_index(self) -> int:
@@ -46,23 +44,11 @@ class LocalLog:
     def raft_applied(self) -> int:
         return self._applied
 
-    def add_listener(self, listener: Listener) -> None:
-        """Call listener(index, entry, result) for each entry once it is committed."""
-        self._listeners.append(listener)
-
-    def remove_listener(self, listener: Listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
     def status(self) -> dict[str, Any]:
         """The same fields as a cluster node's, for a node that is its own leader."""
         return {"role": self.role, "term": self._epoch, "leader": None, "leader_url": None,
                 "commit_index": self._applied, "applied_index": self._applied, "raft_applied": self._applied,
                 "peers": []}
-
-    async def submit(self, entry: Entry) -> ApplyResult:
-        """Commit and apply one entry; resolves with its ApplyResult."""
-        return await self.enqueue(entry)
 
     def enqueue(self, entry: Entry) -> asyncio.Future[ApplyResult]:
         """Queue one entry now, in call order; the future resolves once it is committed and applied."""
@@ -70,16 +56,10 @@ class LocalLog:
             raise RuntimeError("log is closed")
         future: asyncio.Future[ApplyResult] = asyncio.get_running_loop().create_future()
         self._pending.append((entry, future))
-        self._last = future
+        self._track(future)
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush())
         return future
-
-    async def barrier(self) -> None:
-        """Return once every entry submitted before this call is applied (read your writes)."""
-        last = self._last
-        if last is not None and not last.done():
-            await asyncio.wait({last})
 
     async def _flush(self) -> None:
         loop = asyncio.get_running_loop()
@@ -115,13 +95,6 @@ class LocalLog:
             self._notify(index, entry, result)
             if not future.done():
                 future.set_result(result)
-
-    def _notify(self, index: int, entry: Entry, result: ApplyResult) -> None:
-        for listener in self._listeners:
-            try:
-                listener(index, entry, result)
-            except Exception:  # a listener's bug must not stall the log
-                log.exception("log listener failed", index=index, entry_id=entry.id)
 
     async def close(self) -> None:
         self._closed = True

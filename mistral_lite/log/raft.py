@@ -21,13 +21,13 @@ from pysyncobj import FAIL_REASON, SyncObj, SyncObjConf, replicated
 
 from mistral_lite import logs
 from mistral_lite.errors import Unavailable
+from mistral_lite.log.base import CommittedLog
 from mistral_lite.log.entry import Entry
 from mistral_lite.store.apply import ApplyResult, StorageFault
 from mistral_lite.store.database import Store
 
 log = logs.get(__name__)
 
-Listener = Callable[[int, Entry, ApplyResult], None]
 RoleListener = Callable[[str, int], None]
 
 ROLES = {0: "follower", 1: "candidate", 2: "leader"}
@@ -122,23 +122,22 @@ class _Batch:
                 future.set_exception(error)
 
 
-class RaftLog:
+class RaftLog(CommittedLog):
     def __init__(self, store: Store, data_dir: Path, self_address: str, peers: dict[str, str], own_url: str,
                  secret: str, snapshots: Any = None, on_fatal: Callable[[str], None] | None = None,
                  compaction_min_entries: int = 20000) -> None:
+        super().__init__()
         self._store = store
         self._loop = asyncio.get_running_loop()
         self._self_address = self_address
         self._peer_urls = dict(peers)
         self._own_url = own_url
         self._on_fatal = on_fatal
-        self._listeners: list[Listener] = []
         self._role_listeners: list[RoleListener] = []
         self._outbox: list[tuple[Entry, asyncio.Future[ApplyResult]]] = []
         self._pending: set[_Batch] = set()
         # The entries of this node's own commands in flight, by their text, so listeners need no decoding.
         self._sent: dict[str, list[Entry]] = {}
-        self._last: asyncio.Future[ApplyResult] | None = None
         self._applied = store.last_applied()
         self._raft_seen = 0  # raft index of the last entry applied here, as the loop has seen it
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
@@ -200,13 +199,8 @@ class RaftLog:
             self._applied = max(self._applied, results[0].index)
             sent = self._sent.pop(raw, None) if isinstance(raw, str) else None  # this node's own: no decoding
             for entry, result in zip(sent or decoded_entries(raw), results):
-                if entry is None:
-                    continue
-                for listener in list(self._listeners):
-                    try:
-                        listener(result.index, entry, result)
-                    except Exception:  # a listener's bug must not stall the log
-                        log.exception("log listener failed", index=result.index, entry_id=entry.id)
+                if entry is not None:
+                    self._notify(result.index, entry, result)
         self._wake_waiters()
 
     def _wake_waiters(self) -> None:
@@ -253,18 +247,8 @@ class RaftLog:
         """Raft index of the last entry applied on this node: equal on every node for the same entry."""
         return self._raft_seen
 
-    def add_listener(self, listener: Listener) -> None:
-        self._listeners.append(listener)
-
-    def remove_listener(self, listener: Listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
     def add_role_listener(self, listener: RoleListener) -> None:
         self._role_listeners.append(listener)
-
-    async def submit(self, entry: Entry) -> ApplyResult:
-        return await self.enqueue(entry)
 
     def enqueue(self, entry: Entry) -> asyncio.Future[ApplyResult]:
         """Queue one entry now, in call order; resolves once it is committed and applied on this node.
@@ -278,21 +262,23 @@ class RaftLog:
         self._outbox.append((entry, future))
         if len(self._outbox) == 1:
             self._loop.call_soon(self._flush)
-        self._last = future
+        self._track(future)
         return future
 
     def _flush(self) -> None:
         queued, self._outbox = self._outbox, []
+        encoded = [entry.to_json() for entry, _ in queued]  # once per entry: sizing and sending share it
         while queued:
             size, count = 0, 0
-            for entry, _ in queued:
-                size += len(entry.to_json())
+            for text in encoded:
+                size += len(text)
                 count += 1
                 if size >= MAX_BATCH_BYTES or count >= MAX_BATCH_ENTRIES:
                     break
             part, queued = queued[:count], queued[count:]
+            texts, encoded = encoded[:count], encoded[count:]
             entries = [e for e, _ in part]
-            raw = "[" + ",".join(e.to_json() for e in entries) + "]"
+            raw = "[" + ",".join(texts) + "]"
             batch = _Batch(entries, [f for _, f in part], raw, self._loop.time() + SUBMIT_TIMEOUT)
             self._pending.add(batch)
             self._sent[raw] = entries
@@ -348,12 +334,6 @@ class RaftLog:
         for batch in list(self._pending):
             batch.fail(Unavailable(reason))
             self._forget(batch)
-
-    async def barrier(self) -> None:
-        """Return once every entry this node submitted before the call has settled (read your writes)."""
-        last = self._last
-        if last is not None and not last.done():
-            await asyncio.wait({last})
 
     async def wait_applied(self, raft_index: int, timeout: float) -> bool:
         """Wait until this node has applied the entry at `raft_index` (another node's write); False on timeout."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import time
 from pathlib import Path
 
 from pysyncobj import FAIL_REASON
@@ -19,6 +18,7 @@ from mistral_lite.log.raft import RaftLog
 from mistral_lite.store.apply import ApplyResult
 from mistral_lite.store.checksum import database_checksums
 from mistral_lite.store.database import Store
+from tests.support.cluster import until
 from tests.support.ports import free_port
 
 SECRET = "malformed-entries-secret"
@@ -53,17 +53,6 @@ async def start_members(root: Path) -> list[Member]:
         log = RaftLog(store, data_dir, address, peers, f"http://127.0.0.1:{9000 + i}", SECRET)
         members.append(Member(store, log, data_dir / "mistral-lite.sqlite"))
     return members
-
-
-async def poll(probe, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = probe()
-        if found is not None:
-            return found
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no {what} after {timeout} s")
-        await asyncio.sleep(0.05)
 
 
 def leader_of(members: list[Member]) -> Member | None:
@@ -109,7 +98,7 @@ async def test_malformed_entries_leave_the_cluster_committing_with_the_same_erro
     asyncio.get_running_loop().set_exception_handler(lambda loop, context: failures.append(context))
     members = await start_members(tmp_path)
     try:
-        leader = await poll(lambda: leader_of(members), 20, "a leader")
+        leader = await until(lambda: leader_of(members), 20, "a leader")
         assert (await leader.log.submit(environment("before"))).status == "applied"
         follower = next(m for m in members if m is not leader)
         results = {}
@@ -125,7 +114,7 @@ async def test_malformed_entries_leave_the_cluster_committing_with_the_same_erro
         assert [r.status for r in mixed] == ["applied", "error", "applied"], mixed
         assert (await leader.log.submit(environment("after"))).status == "applied"
 
-        await poll(lambda: all(env_names(m.path) == ["after", "before", "first", "last"] for m in members) or None, 20,
+        await until(lambda: all(env_names(m.path) == ["after", "before", "first", "last"] for m in members) or None, 20,
                    "the good entry after the bad ones on every node")
         rows = [error_rows(m.path) for m in members]
         assert len(rows[0]) == sum(len(r) for r in results.values()) + 1, rows[0]

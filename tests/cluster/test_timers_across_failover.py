@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 
 from tests.support.api import FINAL, Api
-from tests.support.cluster import LocalCluster
+from tests.support.cluster import LocalCluster, until
 from tests.support.mixed_workload import created, executions
 from tests.support.process import ServerProcess
 
@@ -36,17 +36,6 @@ def at_second(moment: float) -> str:
     """A cron pattern (croniter's seconds field last) that matches one second only."""
     t = datetime.fromtimestamp(moment, timezone.utc)
     return f"{t.minute} {t.hour} {t.day} {t.month} * {t.second}"
-
-
-async def until(probe, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = await probe()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} after {timeout} s")
-        await asyncio.sleep(0.05)
 
 
 async def fired(api: Api) -> Counter:

@@ -3,9 +3,11 @@ directory, Raft port and API port, joined by a secret. Nodes are killed with SIG
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import time
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from tests.support.ports import free_port
 from tests.support.process import ServerProcess
@@ -102,3 +104,18 @@ def wait_for(probe: Callable[[], T | None], timeout: float, what: str, every: fl
         if time.monotonic() > deadline:
             raise TimeoutError(f"no {what} after {timeout} s")
         time.sleep(every)
+
+
+async def until(probe: Callable[[], Any], timeout: float, what: str, every: float = 0.05) -> Any:
+    """wait_for for tests on the event loop: call (and await, if it is a coroutine function) `probe` until it
+    gives something truthy, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if inspect.isawaitable(found):
+            found = await found
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no {what} after {timeout} s")
+        await asyncio.sleep(every)
