@@ -214,5 +214,8 @@ class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
                                   runtime_context={**(ended.get("runtime_context") or {}), "accepted": False})
 
 
-def _error_text(result: Any) -> str:
+def _error_text(result: Any) -> str | None:
+    # Mistral: an empty result (None, "", {}, 0) gives the failed or cancelled task no state_info.
+    if not result:
+        return None
     return result if isinstance(result, str) else str(result)

@@ -22,6 +22,10 @@ class StateConflict(Conflict):
     """The execution's state does not allow the change."""
 
 
+class UnfinishableStop(InvalidInput):
+    """A stop as SUCCESS whose workflow output cannot be evaluated yet: refused, the execution runs on."""
+
+
 class TaskFailure(Exception):
     """Inside a step: this task cannot proceed (bad expression, unknown action, ...).
 

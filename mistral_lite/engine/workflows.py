@@ -6,7 +6,7 @@ from typing import Any, Callable, Mapping
 
 from mistral_lite.engine import failure_messages, states
 from mistral_lite.engine.data_flow import env_of, merge_all, outbound
-from mistral_lite.engine.errors import InvalidWorkflowInput, NotFoundError, StateConflict, TaskFailure
+from mistral_lite.engine.errors import InvalidWorkflowInput, NotFoundError, StateConflict, TaskFailure, UnfinishableStop
 from mistral_lite.engine.limits import EngineLimits
 from mistral_lite.engine.reverse import target_of
 from mistral_lite.engine.rows import ACTIONS, ENVIRONMENTS, TASKS, TIMERS, WF, WF_DEFS
@@ -256,14 +256,19 @@ class WorkflowLifecycle:
         for task_ex in step.rows.tasks_of(wf_ex["id"], _is_active):
             if task_ex["state"] not in states.ACTIVE:
                 continue  # ended meanwhile, with a sub-workflow cancelled below
-            for action_ex in step.rows.actions_of(task_ex["id"]):
-                if action_ex["state"] in states.ACTIVE:
-                    step.draft.update(ACTIONS, action_ex["id"], state=states.CANCELLED, state_info=reason)
-            step.draft.update(TASKS, task_ex["id"], state=states.CANCELLED, state_info=reason, finished_at=step.now,
-                              processed=True)
-            for child in step.rows.subworkflows_of(task_ex["id"]):
-                if child["state"] in states.ACTIVE:
-                    self.finish_workflow(step, child, states.CANCELLED, f"Parent workflow ended as {state}")
+            actions = [a for a in step.rows.actions_of(task_ex["id"]) if a["state"] in states.ACTIVE]
+            children = [c for c in step.rows.subworkflows_of(task_ex["id"]) if c["state"] in states.ACTIVE]
+            # Mistral cancels sub-workflows itself, with the cancel's own message (often none) on the
+            # children and on the task that waited for them.
+            cascaded = state == states.CANCELLED and children and not actions
+            task_info = wf_ex.get("state_info") if cascaded else reason
+            child_info = wf_ex.get("state_info") if cascaded else f"Parent workflow ended as {state}"
+            for action_ex in actions:
+                step.draft.update(ACTIONS, action_ex["id"], state=states.CANCELLED, state_info=reason)
+            step.draft.update(TASKS, task_ex["id"], state=states.CANCELLED, state_info=task_info,
+                              finished_at=step.now, processed=True)
+            for child in children:
+                self.finish_workflow(step, child, states.CANCELLED, child_info)
 
     # -- control ------------------------------------------------------------
     def pause_workflow(self, step: Step, wf_ex: dict[str, Any], from_parent: bool = False) -> None:
@@ -332,7 +337,19 @@ class WorkflowLifecycle:
     def stop_workflow(self, step: Step, wf_ex: dict[str, Any], state: str, state_info: str | None) -> None:
         if states.is_completed(wf_ex["state"]):
             return  # stopping a finished execution changes nothing, as in Mistral
+        if state == states.SUCCESS:
+            self._check_output_now(step, wf_ex)
         self.finish_workflow(step, wf_ex, state, state_info)
+
+    def _check_output_now(self, step: Step, wf_ex: dict[str, Any]) -> None:
+        """Mistral refuses (400) a stop as SUCCESS whose output fails on the end tasks reached so far."""
+        spec = self.spec_of(wf_ex)
+        if spec.output is None:
+            return
+        try:
+            step.evaluate(spec.output, wf_ex, inbound=self.final_context(step, wf_ex), what="the workflow output")
+        except TaskFailure as failure:
+            raise UnfinishableStop(failure.message) from None
 
     def add_to_backlog(self, step: Step, wf_ex: dict[str, Any], task_name: str, inbound: Mapping[str, Any],
                        triggered_by: dict[str, str] | None) -> None:
