@@ -23,7 +23,7 @@ class StateConflict(Conflict):
 
 
 class UnfinishableStop(InvalidInput):
-    """A stop as SUCCESS whose workflow output cannot be evaluated yet: refused, the execution runs on."""
+    """A stop as SUCCESS that Mistral refuses (400): the output cannot be evaluated yet, or the execution is paused."""
 
 
 class TaskFailure(Exception):

@@ -339,6 +339,10 @@ class WorkflowLifecycle:
             return  # stopping a finished execution changes nothing, as in Mistral
         if state == states.SUCCESS:
             self._check_output_now(step, wf_ex)
+            if wf_ex["state"] == states.PAUSED:
+                raise UnfinishableStop(
+                    f"Can't change workflow execution state from PAUSED to SUCCESS. "
+                    f"[workflow={wf_ex['workflow_name']}, execution_id={wf_ex['id']}]")
         self.finish_workflow(step, wf_ex, state, state_info)
 
     def _check_output_now(self, step: Step, wf_ex: dict[str, Any]) -> None:
