@@ -11,6 +11,10 @@ from typing import Any, Mapping, Sequence
 
 from mistral_lite.engine.errors import TaskFailure
 
+# Mistral's state_info of a with-items task when an item was cancelled, or failed.
+ITEMS_CANCELLED = "One or more actions was cancelled."
+ITEMS_FAILED = "One or more actions had failed."
+
 
 def run_failure(wf_ex: Mapping[str, Any], task_ex: Mapping[str, Any], failure: TaskFailure) -> str:
     """A task that could not start (its input, action, policies or items failed)."""

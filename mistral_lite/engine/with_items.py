@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from mistral_lite.engine import policies, states
+from mistral_lite.engine import failure_messages, policies, states
 from mistral_lite.engine.errors import TaskFailure
 from mistral_lite.engine.rows import ACTIONS, TASKS, WF, Rows
 from mistral_lite.engine.step import Step
@@ -102,10 +102,10 @@ class WithItems:
             return
         current = items_of(step.rows, task_ex)
         if any(i["state"] == states.CANCELLED for i in current):
-            self.complete_task(step, wf_ex, task_ex, states.CANCELLED, "One or more actions was cancelled.")
+            self.complete_task(step, wf_ex, task_ex, states.CANCELLED, failure_messages.ITEMS_CANCELLED)
         elif any(i["state"] == states.ERROR for i in current):
             # Mistral's exact words; each item's error is in the result and in the workflow's failure summary.
-            self.complete_task(step, wf_ex, task_ex, states.ERROR, "One or more actions had failed.")
+            self.complete_task(step, wf_ex, task_ex, states.ERROR, failure_messages.ITEMS_FAILED)
         else:
             self.complete_task(step, wf_ex, task_ex, states.SUCCESS, None)
 

@@ -261,7 +261,10 @@ class WorkflowLifecycle:
             # Mistral cancels sub-workflows itself, with the cancel's own message (often none) on the
             # children and on the task that waited for them.
             cascaded = state == states.CANCELLED and children and not actions
-            task_info = wf_ex.get("state_info") if cascaded else reason
+            task_info = reason
+            if cascaded:
+                with_items = bool((task_ex.get("runtime_context") or {}).get("with_items"))
+                task_info = failure_messages.ITEMS_CANCELLED if with_items else wf_ex.get("state_info")
             child_info = wf_ex.get("state_info") if cascaded else f"Parent workflow ended as {state}"
             for action_ex in actions:
                 step.draft.update(ACTIONS, action_ex["id"], state=states.CANCELLED, state_info=reason)
