@@ -87,7 +87,7 @@ async def _record(node: Node, event: Event) -> dict[str, Any]:
         await node.submit([cmd.insert(EVENTS, record)])
     except Conflict:  # recorded meanwhile (a retried submission that did land): that record is the event
         return await node.read(queries.get_row, EVENTS, event.id)
-    log.info("event received", event_id=event.id, event=event.event, triggers=len(triggers))
+    log.info("event received", event_id=event.id, event_name=event.event, triggers=len(triggers))
     return record
 
 
