@@ -23,6 +23,8 @@ TABLE = "event_triggers"
 MANDATORY = ("event", "topic", "exchange", "workflow_id")
 FIXED = ("exchange", "topic", "event")
 SCOPES = ("private", "public")
+# A workflow input of this name receives the event at each firing (unless the trigger's workflow_input sets it).
+EVENT_INPUT = "event"
 
 
 def not_found(trigger_id: str) -> NotFound:
@@ -61,6 +63,8 @@ async def _workflow(node: Node, workflow_id: str, wf_input: Mapping[str, Any]) -
     if definition is None:
         raise NotFound(f"Workflow not found [workflow_id={workflow_id}]")
     spec = workflow_spec(definition["name"], definition["spec"])
+    if any(p.name == EVENT_INPUT for p in spec.input):
+        wf_input = {EVENT_INPUT: None, **wf_input}  # each firing supplies it
     try:
         check_supplied(spec.input, wf_input, definition["name"], f"{spec.type.capitalize()}WorkflowSpec")
     except InputMismatch as e:

@@ -31,6 +31,7 @@ from mistral_lite.errors import Conflict, Unavailable
 from mistral_lite.lang.documents import workflow_spec
 from mistral_lite.node import Node
 from mistral_lite.registry import event_triggers
+from mistral_lite.registry.event_triggers import EVENT_INPUT
 from mistral_lite.store import queries
 from mistral_lite.timestamps import to_api
 
@@ -39,8 +40,6 @@ log = logs.get("mistral_lite.events")
 EVENTS, LINKS = "events", "event_executions"
 # Fixed forever: execution ids derived from it must come out the same on every node and release.
 EXECUTION_IDS = uuid.UUID("5d0c1f3e-7a2b-4c59-9e61-3f8a2d4b6c70")
-# A workflow input of this name receives the event (when the trigger's workflow_input does not set it).
-EVENT_INPUT = "event"
 
 
 @dataclass(frozen=True)
@@ -114,8 +113,8 @@ async def _start(node: Node, runner: EngineRunner, record: dict[str, Any], trigg
         return
     shown = event_params(record)
     wf_input = dict(trigger.get("workflow_input") or {})
-    if EVENT_INPUT not in wf_input and any(p.name == EVENT_INPUT
-                                           for p in workflow_spec(definition["name"], definition["spec"]).input):
+    declared = {p.name for p in workflow_spec(definition["name"], definition["spec"]).input}
+    if EVENT_INPUT in declared and EVENT_INPUT not in wf_input:
         wf_input[EVENT_INPUT] = shown
     params = {**(trigger.get("workflow_params") or {}), "event_params": shown}
     try:
