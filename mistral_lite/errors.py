@@ -23,6 +23,12 @@ class NotFound(MistralLiteError):
     status = 404
 
 
+class Forbidden(MistralLiteError):
+    """Refused whoever asks: what Mistral without authentication refuses (making an object public)."""
+
+    status = 403
+
+
 class Conflict(MistralLiteError):
     """A duplicate, or a change the object's current state does not allow."""
 

@@ -9,6 +9,8 @@ from mistral_lite.api import (
     actions,
     cron_triggers,
     environments,
+    event_triggers,
+    events,
     executions,
     forwarding,
     middleware,
@@ -38,4 +40,7 @@ def make_app(node: Node, leadership: object) -> web.Application:
     for module in (root, workflows, workbooks, actions, environments, executions, reports, tasks,
                    action_executions, cron_triggers, services):
         app.add_routes(module.routes())
+    # Event triggers and the HTTP event ingress (POST /v2/events, a mistral-lite extension).
+    app[events.RECEIVING] = {}
+    app.add_routes(event_triggers.routes() + events.routes())
     return app

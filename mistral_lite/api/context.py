@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, AsyncIterator
 
 from aiohttp import web
 
@@ -29,3 +31,18 @@ def leadership_of(request: web.Request) -> "Leadership":
 def runner_of(request: web.Request) -> "EngineRunner":
     """The engine, for a write the forwarding middleware admitted on the leader (503 if it stopped leading)."""
     return leadership_of(request).current()
+
+
+@asynccontextmanager
+async def one_at_a_time(turns: dict, key: str) -> AsyncIterator[None]:
+    """Requests about one client-chosen id take turns: a later one finds what the first did
+    instead of racing it to the database. `turns` holds a lock and a count of waiters per id."""
+    turn = turns.setdefault(key, {"lock": asyncio.Lock(), "waiting": 0})
+    turn["waiting"] += 1
+    try:
+        async with turn["lock"]:
+            yield
+    finally:
+        turn["waiting"] -= 1
+        if not turn["waiting"]:
+            del turns[key]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
 from mistral_lite.api import fields, listing
-from mistral_lite.api.context import CREATING, node_of, runner_of
+from mistral_lite.api.context import CREATING, node_of, one_at_a_time, runner_of
 from mistral_lite.api.fields import ID, NAME, OBJECT, SHORT, TEXT
 from mistral_lite.api.params import as_json_text, check_known, flag
 from mistral_lite.engine import states
@@ -78,24 +76,8 @@ async def create_execution(request: web.Request) -> web.Response:
     fields.check_workflow_params(body.get("params"), "params")
     if not body.get("id"):
         return await _create(request, body)
-    async with _one_at_a_time(request, body["id"]):
+    async with one_at_a_time(request.app[CREATING], body["id"]):
         return await _create(request, body)
-
-
-@asynccontextmanager
-async def _one_at_a_time(request: web.Request, execution_id: str) -> AsyncIterator[None]:
-    """Creates with one client-chosen id take turns: the later ones find the first's
-    execution and return it, instead of racing it to the database."""
-    creating = request.app[CREATING]
-    turn = creating.setdefault(execution_id, {"lock": asyncio.Lock(), "waiting": 0})
-    turn["waiting"] += 1
-    try:
-        async with turn["lock"]:
-            yield
-    finally:
-        turn["waiting"] -= 1
-        if not turn["waiting"]:
-            del creating[execution_id]
 
 
 async def _create(request: web.Request, body: dict[str, Any]) -> web.Response:

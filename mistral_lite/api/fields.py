@@ -177,17 +177,21 @@ def _sentence(message: str) -> str:
     return message[0].upper() + message[1:] + "."
 
 
-def check(body: Any, schema: Schema, max_depth: int) -> dict[str, Any]:
-    """A parsed body checked against the schema; object fields come back as dicts."""
+def check(body: Any, schema: Schema, max_depth: int, argument: str | None = None) -> dict[str, Any]:
+    """A parsed body checked against the schema; object fields come back as dicts.
+
+    argument: the name Mistral gives the body in its unknown-attribute error, where a client greps for it."""
     if not isinstance(body, dict):
         raise InvalidInput("The request body must be a JSON object")
     unknown = sorted(set(body) - set(schema))
+    if unknown and argument:
+        raise InvalidInput(f"Unknown attribute for argument {argument}: {', '.join(unknown)}")
     if unknown:
         raise InvalidInput(f"Unknown attribute(s) in the request body: {', '.join(_shown(k) for k in unknown)}")
     return {key: schema[key].check(key, value, max_depth) for key, value in body.items()}
 
 
-async def read_body(request: web.Request, schema: Schema) -> dict[str, Any]:
+async def read_body(request: web.Request, schema: Schema, argument: str | None = None) -> dict[str, Any]:
     """The JSON object body of a write request, every field checked; an empty body is {}."""
     max_depth = node_of(request).config.max_nesting_depth
     raw = await request.read()
@@ -206,7 +210,7 @@ async def read_body(request: web.Request, schema: Schema) -> dict[str, Any]:
             problem = storable.first_problem(value, max_depth, start_depth=1)
             if problem is not None:
                 raise invalid(field_path(key, problem.path), _sentence(problem.message), show=False)
-    return check(body, schema, max_depth)
+    return check(body, schema, max_depth, argument)
 
 
 def query_text(request: web.Request, name: str, default: str = "", field: Field = NAME) -> str:

@@ -69,6 +69,10 @@ class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
 
     def _handle(self, step: Step, event: Event) -> None:
         if isinstance(event, StartWorkflow):
+            if self.rows.get(WF, event.execution_id) is not None:
+                # A second start of a live execution would replace its tasks in memory while the first
+                # one's actions still run; the id is taken, whoever asks.
+                raise StateConflict(f"Workflow execution already exists [id={event.execution_id}]")
             definition = self.rows.get(WF_DEFS, event.definition_id)
             if definition is None:
                 raise NotFoundError(f"Workflow not found [workflow_identifier={event.definition_id}]")

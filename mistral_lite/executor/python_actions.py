@@ -22,35 +22,55 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from mistral_lite import logs
+from mistral_lite.actions.system import SYSTEM_ACTIONS
 from mistral_lite.executor.context import mistral_lib_context
 from mistral_lite.executor.env import ActionEnv
 from mistral_lite.executor.outcome import Outcome, error_text
 from mistral_lite.executor.signature import ActionSignature, signature_of
 
+MISTRAL_GROUP = "mistral.actions"
 ENTRY_POINT_GROUP = "mistral_lite.actions"
+# Mistral's group first, so a plug-in package written for Mistral works after `pip install` alone;
+# ours last, so it wins a name both declare.
+ENTRY_POINT_GROUPS = (MISTRAL_GROUP, ENTRY_POINT_GROUP)
 
 log = logs.get(__name__)
 
 
+def installed_entry_points() -> list[EntryPoint]:
+    """Action entry points of both groups, Mistral's own std.* ones left out.
+
+    Mistral (when installed beside us) declares its std.* actions in its group;
+    those names are built in here, so they are never imported."""
+    found = [ep for ep in entry_points(group=MISTRAL_GROUP) if ep.name not in SYSTEM_ACTIONS]
+    return found + list(entry_points(group=ENTRY_POINT_GROUP))
+
+
 def discover(found: Iterable[EntryPoint] | None = None) -> dict[str, Any]:
-    """Load the actions registered in the entry point group: name -> class or function.
+    """Load the actions registered in the entry point groups: name -> class or function.
 
     An entry point that fails to load is logged and skipped: one broken
-    plug-in must not stop the service.
+    plug-in must not stop the service. A later entry point of the same name
+    replaces an earlier one (said in the log when they point at different code).
     """
     if found is None:
-        found = entry_points(group=ENTRY_POINT_GROUP)
+        found = installed_entry_points()
     actions: dict[str, Any] = {}
+    values: dict[str, str] = {}
     for ep in found:
         try:
             target = ep.load()
         except Exception as e:  # noqa: BLE001 - ImportError, AttributeError, or whatever the module raises
-            log.warning("action entry point failed to load", action=ep.name, value=ep.value, error=str(e))
+            log.warning("action entry point failed to load", action=ep.name, value=ep.value, group=ep.group,
+                        error=str(e))
             continue
         if not callable(target):
             log.warning("action entry point is not a class or function", action=ep.name, value=ep.value)
             continue
-        actions[ep.name] = target
+        if ep.name in values and values[ep.name] != ep.value:
+            log.warning("action declared twice; the later entry point wins", action=ep.name, replaced=values[ep.name],
+                        value=ep.value, group=ep.group)
+        actions[ep.name], values[ep.name] = target, ep.value
     return actions
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from mistral_lite.errors import InvalidInput, NotFound
 from mistral_lite.lang.documents import WorkflowSource, parse_workflows, remember_specs
 from mistral_lite.node import Node
+from mistral_lite.registry.event_triggers import ids_for_workflow as event_trigger_ids
 from mistral_lite.registry.definitions import (
     WORKFLOWS,
     check_scope,
@@ -62,6 +63,12 @@ async def delete(node: Node, identifier: str, namespace: str = "") -> None:
         raise InvalidInput(
             f"Can't delete workflow that has cron triggers associated. [workflow_identifier={identifier}, "
             f"cron_triggers={triggers}]"
+        )
+    event_triggers = await node.read(event_trigger_ids, row["id"])
+    if event_triggers:
+        raise InvalidInput(
+            f"Can't delete workflow that has event triggers associated. [workflow_identifier={identifier}], "
+            f"[event_trigger_id(s)={', '.join(event_triggers)}]"
         )
     await node.submit([cmd.delete(TABLE, row["id"])])
 

@@ -234,6 +234,55 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE apply_errors_2 RENAME TO apply_errors;
         """,
     ),
+    (
+        3,
+        """
+        -- Event triggers: start a workflow when an event (exchange, topic, event) arrives.
+        CREATE TABLE event_triggers (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            workflow_id TEXT NOT NULL,
+            workflow_name TEXT,
+            workflow_namespace TEXT NOT NULL DEFAULT '',
+            workflow_input JSON,
+            workflow_params JSON,
+            exchange TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            event TEXT NOT NULL,
+            scope TEXT NOT NULL DEFAULT 'private',
+            project_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT,
+            UNIQUE (exchange, topic, event, workflow_id, project_id)
+        );
+        CREATE INDEX event_triggers_workflow ON event_triggers (workflow_id);
+
+        -- Events received over POST /v2/events, one row per event id and the triggers it matched
+        -- when it first arrived: a repeated id starts nothing new.
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY,
+            exchange TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            event TEXT NOT NULL,
+            payload JSON,
+            trigger_ids JSON,
+            created_at TEXT NOT NULL
+        );
+
+        -- What each matched trigger did with an event: the execution it started (its id is derived
+        -- from the event id and the trigger id), or why it could not start one.
+        CREATE TABLE event_executions (
+            id TEXT PRIMARY KEY,
+            event_id TEXT NOT NULL,
+            event_trigger_id TEXT NOT NULL,
+            workflow_id TEXT,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (event_id, event_trigger_id)
+        );
+        CREATE INDEX event_executions_event ON event_executions (event_id);
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -13,7 +13,7 @@ from mistral_lite.store.database import Store
 
 SCHEMA_TABLES = {"log_state", "applied_entries", "apply_errors", "workbooks", "workflow_definitions",
                  "action_definitions", "environments", "workflow_executions", "task_executions",
-                 "action_executions", "timers", "cron_triggers"}
+                 "action_executions", "timers", "cron_triggers", "event_triggers", "events", "event_executions"}
 
 
 def env_row(i: int) -> dict:

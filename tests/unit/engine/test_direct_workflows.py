@@ -3,8 +3,8 @@
 import pytest
 
 from mistral_lite.engine import states
-from mistral_lite.engine.errors import InvalidWorkflowInput
-from mistral_lite.engine.events import PauseWorkflow, ResumeWorkflow, StopWorkflow
+from mistral_lite.engine.errors import InvalidWorkflowInput, StateConflict
+from mistral_lite.engine.events import PauseWorkflow, ResumeWorkflow, StartWorkflow, StopWorkflow
 from tests.unit.engine.harness import Harness
 
 
@@ -471,3 +471,14 @@ wf:
         h.start("wf")
         runs.append(h.commands)
     assert runs[0] == runs[1]
+
+
+def test_a_second_start_of_a_live_execution_is_refused_and_changes_nothing():
+    h = Harness(doc("wf:\n  tasks:\n    t: {action: std.noop}\n"))
+    h.send(StartWorkflow("ex-1", "def-wf", {}, {}))
+    before = {table: dict(rows) for table, rows in h.rows.tables.items()}
+    with pytest.raises(StateConflict, match=r"already exists \[id=ex-1\]"):
+        h.send(StartWorkflow("ex-1", "def-wf", {}, {}))
+    assert {table: dict(rows) for table, rows in h.rows.tables.items()} == before
+    h.run()
+    assert h.execution("ex-1")["state"] == states.SUCCESS

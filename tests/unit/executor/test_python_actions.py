@@ -331,3 +331,12 @@ async def test_run_after_close_is_error(ctx: ActionContext) -> None:
     await ex.close()
     out = await ex.run("std.noop", {}, ctx)
     assert out.state == "ERROR" and "closed" in out.result
+
+
+def test_mistral_group_first_ours_wins_a_shared_name() -> None:
+    found = discover([
+        EntryPoint("x.add", f"{__name__}:returns_odd_values", "mistral.actions"),
+        EntryPoint("x.add", f"{__name__}:add", "mistral_lite.actions"),
+        EntryPoint("x.odd", f"{__name__}:returns_odd_values", "mistral.actions"),
+    ])
+    assert found == {"x.add": add, "x.odd": returns_odd_values}
