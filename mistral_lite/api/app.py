@@ -38,4 +38,8 @@ def make_app(node: Node, leadership: object) -> web.Application:
     for module in (root, workflows, workbooks, actions, environments, executions, reports, tasks,
                    action_executions, cron_triggers, services):
         app.add_routes(module.routes())
+    # openapi block: members, code sources, dynamic actions, sub-executions, the OpenAPI document
+    from mistral_lite.api import admin_only, members, sub_executions
+    for module in (members, admin_only, sub_executions):
+        app.add_routes(module.routes())
     return app
