@@ -39,7 +39,7 @@ def make_app(node: Node, leadership: object) -> web.Application:
                    action_executions, cron_triggers, services):
         app.add_routes(module.routes())
     # openapi block: members, code sources, dynamic actions, sub-executions, the OpenAPI document
-    from mistral_lite.api import admin_only, members, sub_executions
-    for module in (members, admin_only, sub_executions):
+    from mistral_lite.api import admin_only, members, openapi, sub_executions
+    for module in (members, admin_only, sub_executions, openapi):
         app.add_routes(module.routes())
     return app
