@@ -291,7 +291,7 @@ def parameters(op: Op) -> list[dict[str, Any]]:
     params = [_parameter(n, "path") for n in names]
     query = list(op.query)
     if op.listing is not None:
-        query += [*PAGING_PARAMS, "tags", *op.listing.columns]
+        query += [*PAGING_PARAMS, *op.listing.columns]
     for name in dict.fromkeys(query):
         params.append(_parameter(name))
     return params
