@@ -13,10 +13,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from mistral_lite.api import fields
-from mistral_lite.api.members import bare_fault
-from mistral_lite.api.params import check_known, query_int
+from mistral_lite.api.params import as_uuid, check_known, query_int
 from mistral_lite.errors import InvalidInput
-from mistral_lite.lang.documents import UUID_RE
 
 FORBIDDEN = "Operation forbidden (insufficient permissions)"
 LIST_PARAMS = ("marker", "limit", "sort_keys", "sort_dirs", "fields", "name", "tags", "scope", "project_id",
@@ -38,10 +36,8 @@ def forbidden() -> web.HTTPForbidden:
 async def list_refused(request: web.Request) -> web.Response:
     check_known(request, LIST_PARAMS)
     query_int(request, "limit", 0)
-    marker = request.query.get("marker")
-    if marker is not None and not UUID_RE.match(marker):
-        raise InvalidInput(f"Invalid input for field/attribute marker. Value: '{marker}'. "
-                           f"unable to convert to uuid. Error: Expected a uuid but received {marker}.")
+    if "marker" in request.query:
+        as_uuid("marker", request.query["marker"])
     raise forbidden()
 
 
@@ -56,12 +52,12 @@ async def delete_refused(request: web.Request) -> web.Response:
 
 
 def _code_source_write(key: str):
-    """POST (by `name`) and PUT (by `identifier`): the source text is the body; Mistral answers these bare."""
+    """POST (by `name`) and PUT (by `identifier`): the source text is the body."""
     async def refused(request: web.Request) -> web.Response:
         check_known(request, (key, *WRITE_PARAMS))
         if not request.query.get(key):
             raise InvalidInput(f"Missing argument: \"{key}\"")
-        return bare_fault(403, FORBIDDEN)
+        raise forbidden()
     return refused
 
 

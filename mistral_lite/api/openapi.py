@@ -282,13 +282,19 @@ def components() -> dict[str, Any]:
     return {"schemas": schemas}
 
 
-def _parameter(name: str, where: str = "query") -> dict[str, Any]:
-    return {"name": name, "in": where, "required": where == "path", "schema": QUERY_TYPES.get(name, {"type": "string"})}
+# Paths whose `{id}` must be a UUID (anything else is a 400, as in Mistral); elsewhere an unknown id is a 404.
+UUID_IDS = ("/v2/executions/{id}/executions", "/v2/tasks/{id}/executions")
+
+
+def _parameter(name: str, where: str = "query", schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": where == "path",
+            "schema": schema or QUERY_TYPES.get(name, {"type": "string"})}
 
 
 def parameters(op: Op) -> list[dict[str, Any]]:
     names = [p[1:-1] for p in op.path.split("/") if p.startswith("{")]
-    params = [_parameter(n, "path") for n in names]
+    params = [_parameter(n, "path", KIND_TYPES["uuid"] if op.path in UUID_IDS and n == "id" else None)
+              for n in names]
     query = list(op.query)
     if op.listing is not None:
         query += [*PAGING_PARAMS, *op.listing.columns]

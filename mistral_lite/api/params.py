@@ -45,12 +45,16 @@ def query_int(request: web.Request, name: str, default: int) -> int:
                            f"unable to convert to int. Error: {e}") from None
 
 
-def path_uuid(request: web.Request, name: str = "id") -> str:
-    value = request.match_info[name]
+def as_uuid(name: str, value: str) -> str:
+    """An id from a path or the query, refused in the words of Mistral's API."""
     if not UUID_RE.match(value):
         raise InvalidInput(f"Invalid input for field/attribute {name}. Value: '{value}'. "
                            f"unable to convert to uuid. Error: Expected a uuid but received {value}.")
     return value
+
+
+def path_uuid(request: web.Request, name: str = "id") -> str:
+    return as_uuid(name, request.match_info[name])
 
 
 async def text_body(request: web.Request) -> str:
