@@ -193,6 +193,8 @@ OPERATIONS: list[Op] = [
     Op("PUT", "/v2/tasks/{id}", "Rerun a failed task", "Task", body=tasks.UPDATE_BODY),
     Op("GET", "/v2/tasks/{id}/executions", "The sub-workflow executions a task started, and below",
        wrapped("executions", "Execution"), query=SUB_EXECUTIONS),
+    Op("GET", "/v2/tasks/{id}/workflow_executions", "List the sub-workflow executions of a task",
+       "ExecutionRows", listing=executions.COLLECTION),
     Op("GET", "/v2/tasks/{id}/action_executions", "List the action executions of a task", "ActionExecutionRows",
        query=("include_output",), listing=action_executions.COLLECTION),
     Op("GET", "/v2/action_executions", "List action executions", "ActionExecutionRows", query=("include_output",),
@@ -283,7 +285,7 @@ def components() -> dict[str, Any]:
 
 
 # Paths whose `{id}` must be a UUID (anything else is a 400, as in Mistral); elsewhere an unknown id is a 404.
-UUID_IDS = ("/v2/executions/{id}/executions", "/v2/tasks/{id}/executions")
+UUID_IDS = ("/v2/executions/{id}/executions", "/v2/tasks/{id}/executions", "/v2/tasks/{id}/workflow_executions")
 
 
 def _parameter(name: str, where: str = "query", schema: dict[str, Any] | None = None) -> dict[str, Any]:

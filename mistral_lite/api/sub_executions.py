@@ -1,4 +1,5 @@
-"""GET /v2/executions/{id}/executions and /v2/tasks/{id}/executions: the workflow executions below one.
+"""GET /v2/executions/{id}/executions and /v2/tasks/{id}/executions: the workflow executions below one;
+GET /v2/tasks/{id}/workflow_executions: a task's own sub-workflow executions, as a paged list.
 
 Mistral walks the tree the same way from both origins: an execution lists itself and
 then, task by task, every sub-workflow execution below it; a task lists the
@@ -14,12 +15,14 @@ from typing import Any
 
 from aiohttp import web
 
+from mistral_lite.api import executions, listing
 from mistral_lite.api.context import node_of
 from mistral_lite.api.executions import resource as execution_resource
-from mistral_lite.api.params import check_known, flag, path_uuid, query_int
+from mistral_lite.api.params import as_uuid, check_known, flag, path_uuid, query_int
 from mistral_lite.engine import states
 from mistral_lite.errors import NotFound
 from mistral_lite.store import queries
+from mistral_lite.store.queries import Filter
 
 WF, TASKS = "workflow_executions", "task_executions"
 # Rows shown as GET /v2/executions shows them: what no such resource shows stays unread.
@@ -86,8 +89,23 @@ async def task_sub_executions(request: web.Request) -> web.Response:
     return await _answer(request, from_task, "Task execution not found")
 
 
+# Mistral's rows here carry neither input, params nor output.
+UNSHOWN = ("input", "params", "output")
+
+
+async def task_workflow_executions(request: web.Request) -> web.Response:
+    """Listed like GET /v2/executions (filters, paging); an unknown task has none, as in Mistral."""
+    task_id = as_uuid("task_execution_id", request.match_info["id"])
+    return await listing.list_table(
+        request, executions.COLLECTION, WF,
+        lambda row: {k: v for k, v in execution_resource(row, output=False).items() if k not in UNSHOWN},
+        "WorkflowExecution", filters=[Filter("task_execution_id", "eq", task_id)],
+        omit=(*executions.UNLISTED, *UNSHOWN))
+
+
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/v2/executions/{id}/executions", execution_sub_executions),
         web.get("/v2/tasks/{id}/executions", task_sub_executions),
+        web.get("/v2/tasks/{id}/workflow_executions", task_workflow_executions),
     ]

@@ -104,6 +104,7 @@ async def test_real_answers_match_the_documented_schemas(api):
     await call("GET", "/v2/tasks/{id}", f"/v2/tasks/{task_id}")
     await call("PUT", "/v2/tasks/{id}", f"/v2/tasks/{task_id}", body={"state": "RUNNING", "reset": True})
     await call("GET", "/v2/tasks/{id}/executions", f"/v2/tasks/{task_id}/executions")
+    await call("GET", "/v2/tasks/{id}/workflow_executions", f"/v2/tasks/{task_id}/workflow_executions")
     _, actions_of_task = await call("GET", "/v2/tasks/{id}/action_executions", f"/v2/tasks/{task_id}/action_executions")
     action_id = actions_of_task["action_executions"][0]["id"]
     await call("GET", "/v2/action_executions", query="?include_output=true")

@@ -113,3 +113,17 @@ async def test_the_cli_lists_sub_executions(server, api, tree):
                                "--max-depth", "1", "-f", "json")
     assert code == 0, err
     assert [r["Workflow name"] for r in json.loads(out)] == ["top", "mid"]
+
+
+async def test_a_tasks_workflow_executions_are_a_paged_list(api, tree):
+    _, tasks = tree
+    body = await api.ok("GET", f"/tasks/{tasks['a']}/workflow_executions")
+    [mid] = body["executions"]
+    assert mid["workflow_name"] == "mid" and mid["task_execution_id"] == tasks["a"]
+    # Recorded on Mistral 23.0.0: these rows hold neither input, params nor output.
+    assert not {"input", "params", "output"} & set(mid)
+    assert (await api.ok("GET", f"/tasks/{tasks['a']}/workflow_executions?state=SUCCESS"))["executions"] == []
+    unknown = "00000000-0000-0000-0000-000000000001"
+    assert await api.ok("GET", f"/tasks/{unknown}/workflow_executions") == {"executions": []}
+    status, body = await api.call("GET", "/tasks/abc/workflow_executions")
+    assert status == 400 and body["faultstring"].startswith("Invalid input for field/attribute task_execution_id.")
