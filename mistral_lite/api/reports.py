@@ -9,7 +9,7 @@ from aiohttp import web
 from mistral_lite.api.context import node_of
 from mistral_lite.api.params import check_known, flag, query_int
 from mistral_lite.engine import states
-from mistral_lite.errors import InvalidInput, NotFound
+from mistral_lite.errors import NotFound
 from mistral_lite.store import queries
 from mistral_lite.timestamps import to_api
 
