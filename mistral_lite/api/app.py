@@ -7,16 +7,20 @@ from aiohttp import web
 from mistral_lite.api import (
     action_executions,
     actions,
+    admin_only,
     cron_triggers,
     environments,
     event_triggers,
     events,
     executions,
     forwarding,
+    members,
     middleware,
+    openapi,
     reports,
     root,
     services,
+    sub_executions,
     tasks,
     workbooks,
     workflows,
@@ -43,4 +47,8 @@ def make_app(node: Node, leadership: object) -> web.Application:
     # Event triggers and the HTTP event ingress (POST /v2/events, a mistral-lite extension).
     app[events.RECEIVING] = {}
     app.add_routes(event_triggers.routes() + events.routes())
+    # Members, code sources and dynamic actions (refused as Mistral refuses them without auth), sub-executions,
+    # the OpenAPI document.
+    for module in (members, admin_only, sub_executions, openapi):
+        app.add_routes(module.routes())
     return app

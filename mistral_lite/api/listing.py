@@ -52,7 +52,8 @@ def parse(request: web.Request, collection: Collection, max_limit: int, extra: I
     """Validate the list query parameters; every mistake is a 400 naming the parameter."""
     q = request.query
     extra = set(extra)
-    allowed = set(PAGING_PARAMS) | set(collection.columns) | {"tags"} | extra
+    # `tags` filters only the collections that have tags (not environments, cron triggers).
+    allowed = set(PAGING_PARAMS) | set(collection.columns) | extra
     unknown = sorted(k for k in q if k not in allowed)
     if unknown:
         raise InvalidInput(f"Unknown argument(s): {', '.join(unknown)}")
@@ -84,7 +85,7 @@ def parse(request: web.Request, collection: Collection, max_limit: int, extra: I
 
     filters = [parse_filter(collection.columns[name], q[name]) for name in q if name in collection.columns and name != "tags"]
     if "tags" in q:
-        filters.append(Filter(collection.columns.get("tags", "tags"), "tags", split(q["tags"])))
+        filters.append(Filter(collection.columns["tags"], "tags", split(q["tags"])))
 
     page = PageQuery(
         filters=tuple(filters),

@@ -39,7 +39,10 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         if e.status < 400:
             raise
         default_text = f"{e.status}: {e.reason}"
-        return error_response(e.status, e.reason if e.text in (None, default_text) else e.text)
+        response = error_response(e.status, e.reason if e.text in (None, default_text) else e.text)
+        if "Allow" in e.headers:  # a 405 says which methods the resource has (RFC 9110)
+            response.headers["Allow"] = e.headers["Allow"]
+        return response
     except Exception as e:  # a bug: answer 500 with the reason, keep serving
         log.exception("request failed", method=request.method, path=request.path)
         return error_response(500, f"Internal error: {type(e).__name__}: {e}")

@@ -8,6 +8,7 @@ from typing import Any, Iterable
 from aiohttp import web
 
 from mistral_lite.errors import InvalidInput
+from mistral_lite.lang.documents import UUID_RE
 
 
 def check_known(request: web.Request, allowed: Iterable[str]) -> None:
@@ -19,15 +20,41 @@ def check_known(request: web.Request, allowed: Iterable[str]) -> None:
 
 
 def flag(request: web.Request, name: str, default: bool = False) -> bool:
+    """A boolean query parameter; empty is false, as in Mistral (python-mistralclient sends `errors_only=`
+    when the option is not given)."""
     raw = request.query.get(name)
     if raw is None:
         return default
     value = raw.strip().lower()
-    if value in ("", "true", "1", "yes", "on"):
+    if value in ("true", "1", "yes", "on"):
         return True
-    if value in ("false", "0", "no", "off"):
+    if value in ("", "false", "0", "no", "off"):
         return False
     raise InvalidInput(f"Invalid value for {name}: '{raw}'; expected true or false")
+
+
+def query_int(request: web.Request, name: str, default: int) -> int:
+    """An integer query parameter, refused in the words of Mistral's API."""
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as e:
+        raise InvalidInput(f"Invalid input for field/attribute {name}. Value: '{raw}'. "
+                           f"unable to convert to int. Error: {e}") from None
+
+
+def as_uuid(name: str, value: str) -> str:
+    """An id from a path or the query, refused in the words of Mistral's API."""
+    if not UUID_RE.match(value):
+        raise InvalidInput(f"Invalid input for field/attribute {name}. Value: '{value}'. "
+                           f"unable to convert to uuid. Error: Expected a uuid but received {value}.")
+    return value
+
+
+def path_uuid(request: web.Request, name: str = "id") -> str:
+    return as_uuid(name, request.match_info[name])
 
 
 async def text_body(request: web.Request) -> str:

@@ -1,4 +1,4 @@
-"""GET /v2/executions/{id}/report and /executions: an execution's whole tree, read from the database."""
+"""GET /v2/executions/{id}/report: an execution's whole tree, read from the database."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from typing import Any
 from aiohttp import web
 
 from mistral_lite.api.context import node_of
-from mistral_lite.api.executions import resource as execution_resource
-from mistral_lite.api.params import check_known, flag
+from mistral_lite.api.params import check_known, flag, query_int
 from mistral_lite.engine import states
-from mistral_lite.errors import InvalidInput, NotFound
+from mistral_lite.errors import NotFound
 from mistral_lite.store import queries
 from mistral_lite.timestamps import to_api
 
@@ -19,22 +18,12 @@ COUNTED = {"running": states.RUNNING, "success": states.SUCCESS, "error": states
            "paused": states.PAUSED}
 
 
-def _depth(request: web.Request) -> int:
-    raw = request.query.get("max_depth", "-1")
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput(f"max_depth must be an integer, got '{raw}'") from None
-
-
 # What a report never shows, left unread: a tree's inputs and results can be large.
 REPORT_OMITS = {
     TASKS: ("spec", "in_context", "published"),
     ACTIONS: ("spec", "input", "output", "params"),
     WF: ("spec", "input", "output", "params", "context"),
 }
-# A sub-execution tree shows executions as GET /v2/executions does.
-TREE_OMITS = {TASKS: REPORT_OMITS[TASKS], WF: ("spec", "context", "runtime_context", "published_global")}
 
 
 def _times(row: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +73,7 @@ def build_report(conn, catalog, execution_id: str, errors_only: bool, max_depth:
 async def get_report(request: web.Request) -> web.Response:
     check_known(request, ("errors_only", "max_depth", "statistics_only"))
     report = await node_of(request).read(
-        build_report, request.match_info["id"], flag(request, "errors_only"), _depth(request))
+        build_report, request.match_info["id"], flag(request, "errors_only"), query_int(request, "max_depth", -1))
     if report is None:
         raise NotFound(f"WorkflowExecution not found [id={request.match_info['id']}]")
     if flag(request, "statistics_only"):
@@ -92,40 +81,7 @@ async def get_report(request: web.Request) -> web.Response:
     return web.json_response(report)
 
 
-def _sub_executions(conn, catalog, execution_id: str, errors_only: bool, max_depth: int) -> list[dict] | None:
-    """The execution, then depth first every sub-workflow execution below it."""
-    root = queries.get_row(conn, catalog, WF, execution_id)
-    if root is None:
-        return None
-    found: list[dict[str, Any]] = []
-
-    def walk(wf: dict[str, Any], depth: int) -> None:
-        found.append(wf)
-        if depth == 0:
-            return
-        for task in queries.find_rows(conn, catalog, TASKS, {"workflow_execution_id": wf["id"]},
-                                      omit=TREE_OMITS[TASKS]):
-            if errors_only and task["state"] != states.ERROR:
-                continue
-            for child in queries.find_rows(conn, catalog, WF, {"task_execution_id": task["id"]}, omit=TREE_OMITS[WF]):
-                walk(child, depth - 1)
-
-    walk(root, max_depth)
-    return found
-
-
-async def get_sub_executions(request: web.Request) -> web.Response:
-    check_known(request, ("errors_only", "max_depth", "include_output"))
-    found = await node_of(request).read(
-        _sub_executions, request.match_info["id"], flag(request, "errors_only"), _depth(request))
-    if found is None:
-        raise NotFound(f"WorkflowExecution not found [id={request.match_info['id']}]")
-    include_output = flag(request, "include_output")
-    return web.json_response({"executions": [execution_resource(e, output=include_output) for e in found]})
-
-
 def routes() -> list[web.RouteDef]:
     return [
         web.get("/v2/executions/{id}/report", get_report),
-        web.get("/v2/executions/{id}/executions", get_sub_executions),
     ]
