@@ -23,6 +23,12 @@ class NotFound(MistralLiteError):
     status = 404
 
 
+class Forbidden(MistralLiteError):
+    """Something only an administrator may do; there is no authentication here, so nobody may."""
+
+    status = 403
+
+
 class Conflict(MistralLiteError):
     """A duplicate, or a change the object's current state does not allow."""
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from mistral_lite.actions.system import SystemAction
 from mistral_lite.api import listing
 from mistral_lite.api.context import leadership_of, node_of
-from mistral_lite.api.fields import query_text
+from mistral_lite.api.fields import query_scope, query_text
 from mistral_lite.api.params import check_known, text_body
 from mistral_lite.api.validation import validate_handler
 from mistral_lite.errors import NotFound
@@ -77,7 +77,7 @@ async def create_actions(request: web.Request) -> web.Response:
     check_known(request, WRITE_PARAMS)
     rows = await registry.create(
         node_of(request), await text_body(request), query_text(request, "namespace"),
-        query_text(request, "scope", "private"),
+        query_scope(request),
     )
     return web.json_response({"actions": [resource(r) for r in rows]}, status=201)
 
@@ -86,7 +86,7 @@ async def update_actions(request: web.Request) -> web.Response:
     check_known(request, WRITE_PARAMS)
     rows = await registry.update(
         node_of(request), await text_body(request), query_text(request, "namespace"),
-        query_text(request, "scope", "private"), identifier=request.match_info.get("identifier"),
+        query_scope(request), identifier=request.match_info.get("identifier"),
     )
     return web.json_response({"actions": [resource(r) for r in rows]})
 

@@ -52,6 +52,18 @@ def signature(params: tuple[InputParam, ...] | list[Any]) -> str:
     return ", ".join(parts)
 
 
+def workflow_signature(raw_input: list[Any]) -> str:
+    """A workflow's `input` as Mistral's API shows it: each default in Python's own words inside double
+    quotes (`level="1"`, `tags="['a', 'b']"`, `on="True"`), unlike an action's JSON defaults."""
+    parts = []
+    for param in raw_input:
+        if isinstance(param, dict):
+            parts.extend(f'{k}="{v}"' for k, v in param.items())
+        else:
+            parts.append(str(param))
+    return ", ".join(parts)
+
+
 def check_supplied(params: tuple[InputParam, ...], supplied: Mapping[str, Any], name: str, kind: str) -> dict[str, Any]:
     """Supplied values checked against declared params, defaults filled in; raises InputMismatch."""
     declared = {p.name for p in params}
