@@ -25,7 +25,7 @@ from mistral_lite import logs
 from mistral_lite.actions.system import SYSTEM_ACTIONS, SystemAction
 from mistral_lite.engine import states
 from mistral_lite.engine.actions import ResolvedAction, resolve, run_effect, transform_result
-from mistral_lite.engine.errors import TaskFailure
+from mistral_lite.engine.errors import TaskFailure, UnknownAction
 from mistral_lite.engine.rows import Draft
 from mistral_lite.engine.step import Step
 from mistral_lite.errors import Conflict, InvalidInput, NotFound, Unavailable
@@ -421,6 +421,8 @@ class EngineRunner:
         scope = {"id": "", "workflow_name": None, "workflow_namespace": namespace, "workflow_id": None, "params": {}}
         try:
             resolved = resolve(step, self.engine.catalog, scope, name, params, {})
+        except UnknownAction as e:
+            raise InvalidInput(e.direct_message) from None
         except TaskFailure as e:
             raise InvalidInput(e.message) from None
         is_async = self.engine.catalog.is_async(resolved.base)
@@ -433,7 +435,7 @@ class EngineRunner:
             "output": None, "params": {"save_result": save_result, "run_sync": run_sync},
             "spec": {"base": resolved.base, "input": resolved.input, "transforms": list(resolved.transforms)},
             "runtime_context": {}, "project_id": DEFAULT_PROJECT, "created_at": self.node.now(),
-            "updated_at": self.node.now(),
+            "updated_at": None,  # as in Mistral: set by the first real change (the result)
         }
         if run_sync is not True and (save_result or is_async):
             await self.commit_direct([cmd.insert(ACTIONS, row)], mirror=False)

@@ -50,7 +50,7 @@ def clean(mistral: str, prefix: str) -> None:
     """Delete every object a family's steps may have created (named PREFIX...), children before parents."""
     for path, key, name_field, id_field in COLLECTIONS:
         try:
-            listing = request("GET", f"{mistral}/{path}?limit=1000")
+            listing = request("GET", f"{mistral}/{path}?limit=1000&{name_field}=has:{prefix}")
         except urllib.error.URLError:
             continue
         for item in listing.get(key, []):  # type: ignore[union-attr]

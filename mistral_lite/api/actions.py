@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -15,7 +16,7 @@ from mistral_lite.api.validation import validate_handler
 from mistral_lite.errors import NotFound
 from mistral_lite.lang.documents import parse_actions
 from mistral_lite.registry import actions as registry
-from mistral_lite.store.queries import MarkerNotFound
+from mistral_lite.store.queries import Filter, MarkerNotFound
 from mistral_lite.timestamps import to_api
 
 FIELDS = (
@@ -37,7 +38,7 @@ def resource(action: dict[str, Any] | SystemAction) -> dict[str, Any]:
         "id": action["id"],
         "name": action["name"],
         "is_system": bool(action["is_system"]),
-        "input": action.get("input") or "",
+        "input": action.get("input") or None,  # Mistral: null for an ad-hoc action without input
         "description": action.get("description"),
         "tags": action.get("tags") or [],
         "definition": action["definition"],
@@ -52,6 +53,8 @@ def resource(action: dict[str, Any] | SystemAction) -> dict[str, Any]:
 async def list_actions(request: web.Request) -> web.Response:
     node = node_of(request)
     req = listing.parse(request, COLLECTION, node.config.default_limit)
+    if "namespace" not in request.query:  # Mistral lists the default namespace unless asked for another
+        req = replace(req, query=replace(req.query, filters=(*req.query.filters, Filter("namespace", "eq", ""))))
     rows, system = await registry.list_all(node, leadership_of(request).builtin_actions())
     items = [resource(a) for a in system] + [resource(r) for r in rows]
     try:
@@ -69,7 +72,7 @@ def _namespace(request: web.Request) -> str:
 async def get_action(request: web.Request) -> web.Response:
     check_known(request, ("namespace", "fields"))
     action = await registry.get(node_of(request), request.match_info["name"], _namespace(request),
-                                leadership_of(request).builtin_actions())
+                                leadership_of(request).builtin_actions(), by_id=False)
     return web.json_response(listing.select_fields(resource(action), listing.parse_fields(request, COLLECTION)))
 
 

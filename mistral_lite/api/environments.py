@@ -54,7 +54,10 @@ async def create_environment(request: web.Request) -> web.Response:
     fields.refuse_public(body.get("scope"))
     row = await registry.create(node_of(request), body.get("name"), body.get("variables"),
                                 body.get("description"), body.get("scope") or "private")
-    return web.json_response(resource(row), status=201)
+    created = resource(row)
+    if created["updated_at"] is None:  # Mistral's answer to a create leaves out the unset field
+        del created["updated_at"]
+    return web.json_response(created, status=201)
 
 
 async def update_environment(request: web.Request) -> web.Response:

@@ -124,9 +124,9 @@ class Field:
 
     def _in_range(self, name: str, value: Any) -> Any:
         if self.minimum is not None and value < self.minimum:
-            raise invalid(name, f"Value should be greater or equal to {self.minimum}.", value)
+            raise invalid(name, f"Value should be greater or equal to {self.minimum}", value)
         if self.maximum is not None and value > self.maximum:
-            raise invalid(name, f"Value should be lower or equal to {self.maximum}.", value)
+            raise invalid(name, f"Value should be lower or equal to {self.maximum}", value)
         return value
 
 

@@ -70,8 +70,27 @@ def check_supplied(params: tuple[InputParam, ...], supplied: Mapping[str, Any], 
     missing = [p.name for p in params if not p.has_default and p.name not in supplied]
     unexpected = [k for k in supplied if k not in declared]
     if missing or unexpected:
-        raise InputMismatch(f"Invalid input [name={name}, class={kind}, missing={missing}, unexpected={unexpected}]")
+        raise InputMismatch(mismatch_message(name, kind, missing, unexpected))
     return {**{p.name: p.default for p in params if p.has_default}, **supplied}
+
+
+def mismatch_message(name: str, class_name: str | None, missing: list[str], unexpected: list[str]) -> str:
+    """Mistral's `Invalid input [...]`: only the lists that are not empty (scripts match on the text)."""
+    msg = f"Invalid input [name={name}, class={class_name}"
+    if missing:
+        msg += f", missing={missing}"
+    if unexpected:
+        msg += f", unexpected={unexpected}"
+    return msg + "]"
+
+
+def workflow_class(spec_type: str) -> str:
+    """The class Mistral names in a workflow's input errors: DirectWorkflowSpec, ReverseWorkflowSpec."""
+    return f"{spec_type.capitalize()}WorkflowSpec"
+
+
+# The class Mistral names in an ad-hoc action's input errors.
+ADHOC_ACTION_CLASS = "mistral.actions.adhoc.AdHocAction"
 
 
 class InputMismatch(ValueError):

@@ -26,7 +26,8 @@ HERE = Path(__file__).resolve().parent
 PREFIX = "cli_"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?")
-DURATION = re.compile(r"(duration: )[^,)\n]+", re.IGNORECASE)
+# "Duration": "0:00:33" in JSON, "| Duration | 0:02:57... |" in a table, "duration: ..." in a report.
+DURATION = re.compile(r"\d+:\d\d:\d\d(\.\d+)?(\.\.\.)?")
 WAIT_PATHS = {"execution": "executions", "task": "tasks", "action_execution": "action_executions"}
 CALL_TIMEOUT = 60.0
 WAIT_TIMEOUT = 30.0
@@ -38,7 +39,7 @@ class Step:
     cli: str
     save: dict[str, str] = field(default_factory=dict)
     wait: dict[str, str] | None = None
-    mine: bool = False
+    mine: bool | str = False  # true: rows naming the prefix or a saved value; "ids": a saved value only
 
 
 @dataclass
@@ -84,7 +85,7 @@ class Normaliser:
     def __call__(self, text: str) -> str:
         text = UUID.sub(self._id, text)
         text = TIMESTAMP.sub("<time>", text)
-        text = DURATION.sub(r"\1<duration>", text)
+        text = DURATION.sub("<duration>", text)
         return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
 
     def _id(self, match: re.Match[str]) -> str:
@@ -119,12 +120,13 @@ def wait_for(url: str, wait: dict[str, str], variables: dict[str, str]) -> str |
         time.sleep(0.1)
 
 
-def mine_only(stdout: str, prefix: str, variables: dict[str, str]) -> str:
+def mine_only(stdout: str, prefix: str | None, variables: dict[str, str]) -> str:
+    """The rows of a JSON list that mention the prefix (unless None) or a saved value."""
     rows = json.loads(stdout)
     known = set(variables.values())
 
     def ours(row: dict[str, Any]) -> bool:
-        return any(isinstance(v, str) and (prefix in v or v in known) for v in row.values())
+        return any(isinstance(v, str) and ((prefix is not None and prefix in v) or v in known) for v in row.values())
 
     return json.dumps([row for row in rows if ours(row)], indent=2)
 
@@ -160,7 +162,7 @@ def run_family(family: Family, url: str, mistral: str) -> list[dict[str, Any]]:
             if done.returncode == 0 and step.save:
                 variables.update(saved(stdout, step.save))
             if done.returncode == 0 and step.mine:
-                stdout = mine_only(stdout, family.prefix, variables)
+                stdout = mine_only(stdout, None if step.mine == "ids" else family.prefix, variables)
             results.append({"id": step.id, "exit": done.returncode, "stdout": normalise(stdout),
                             "stderr": normalise(done.stderr)})
     return results
