@@ -435,7 +435,7 @@ class EngineRunner:
             "output": None, "params": {"save_result": save_result, "run_sync": run_sync},
             "spec": {"base": resolved.base, "input": resolved.input, "transforms": list(resolved.transforms)},
             "runtime_context": {}, "project_id": DEFAULT_PROJECT, "created_at": self.node.now(),
-            "updated_at": None,  # as in Mistral: set by the first real change (the result)
+            "updated_at": self.node.now(),
         }
         if run_sync is not True and (save_result or is_async):
             await self.commit_direct([cmd.insert(ACTIONS, row)], mirror=False)

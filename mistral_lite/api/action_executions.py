@@ -154,7 +154,10 @@ async def run_action(request: web.Request) -> web.Response:
         run_sync=params.get("run_sync"),
         timeout=params.get("timeout"),
     )
-    return web.json_response(resource(row), status=201)
+    started = resource(row)
+    if started["state"] == states.RUNNING:  # Mistral answers before anything updated the new row
+        started["updated_at"] = None
+    return web.json_response(started, status=201)
 
 
 async def delete_action_execution(request: web.Request) -> web.Response:

@@ -27,7 +27,9 @@ COLLECTION = listing.Collection(key="actions", fields=FIELDS, columns={f: f for 
 WRITE_PARAMS = ("namespace", "scope", "skip_validation")
 
 
-def resource(action: dict[str, Any] | SystemAction) -> dict[str, Any]:
+def resource(action: dict[str, Any] | SystemAction, no_input: str | None = "") -> dict[str, Any]:
+    """no_input: what `input` shows for an action without any (Mistral: "" when read, null in the answer
+    to a create or an update)."""
     if isinstance(action, SystemAction):
         return {
             "id": action.name, "name": action.name, "is_system": True, "input": action.input_string,
@@ -38,7 +40,7 @@ def resource(action: dict[str, Any] | SystemAction) -> dict[str, Any]:
         "id": action["id"],
         "name": action["name"],
         "is_system": bool(action["is_system"]),
-        "input": action.get("input") or None,  # Mistral: null for an ad-hoc action without input
+        "input": action.get("input") or no_input,
         "description": action.get("description"),
         "tags": action.get("tags") or [],
         "definition": action["definition"],
@@ -82,7 +84,7 @@ async def create_actions(request: web.Request) -> web.Response:
         node_of(request), await text_body(request), query_text(request, "namespace"),
         query_scope(request),
     )
-    return web.json_response({"actions": [resource(r) for r in rows]}, status=201)
+    return web.json_response({"actions": [resource(r, no_input=None) for r in rows]}, status=201)
 
 
 async def update_actions(request: web.Request) -> web.Response:
@@ -91,7 +93,7 @@ async def update_actions(request: web.Request) -> web.Response:
         node_of(request), await text_body(request), query_text(request, "namespace"),
         query_scope(request), identifier=request.match_info.get("identifier"),
     )
-    return web.json_response({"actions": [resource(r) for r in rows]})
+    return web.json_response({"actions": [resource(r, no_input=None) for r in rows]})
 
 
 async def delete_action(request: web.Request) -> web.Response:
