@@ -24,7 +24,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.cli.compat import Family, families, run_family  # noqa: E402
+from tests.cli.compat import Family, families, run_family, subprocess_cli  # noqa: E402
 
 # (collection path, list key, field holding the name, field used in the DELETE path), children first.
 COLLECTIONS = [
@@ -83,7 +83,7 @@ def record(family: Family, mistral: str, cli: str, runs_dir: Path | None) -> str
     runs = []
     for _ in range(2):
         clean(mistral, family.prefix)
-        runs.append(run_family(family, mistral, cli))
+        runs.append(run_family(family, mistral, subprocess_cli(cli, mistral)))
     if runs_dir:
         for number, run in enumerate(runs, 1):
             (runs_dir / f"{family.name}.{number}.yaml").write_text(

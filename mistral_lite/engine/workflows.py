@@ -124,8 +124,9 @@ class WorkflowLifecycle:
         params["env"] = env_of(wf_ex)  # sub-workflows see the root's environment
         params["evaluate_env"] = False
         try:
-            self.start_workflow(step, step.draft.new_id(), definition, wf_input, params, parent_task=task_ex,
-                                index=index)
+            # Mistral describes every execution a task starts with these words.
+            self.start_workflow(step, step.draft.new_id(), definition, wf_input, params,
+                                description="sub-workflow execution", parent_task=task_ex, index=index)
         except (InvalidWorkflowInput, NotFoundError) as e:
             raise TaskFailure(e.message, force=False) from None
 

@@ -15,10 +15,12 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -142,7 +144,47 @@ def saved(stdout: str, save: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def run_family(family: Family, url: str, mistral: str) -> list[dict[str, Any]]:
+class Cli(Protocol):
+    def __call__(self, argv: list[str], cwd: str) -> tuple[int, str, str]: ...
+
+
+def subprocess_cli(mistral: str, url: str) -> Cli:
+    """Each call is a `mistral` process, exactly as a user runs it (the recorder's way)."""
+    def call(argv: list[str], cwd: str) -> tuple[int, str, str]:
+        done = subprocess.run([mistral, *argv], cwd=cwd, env=cli_env(url), capture_output=True, text=True,
+                              timeout=CALL_TIMEOUT, check=False)
+        return done.returncode, done.stdout, done.stderr
+    return call
+
+
+@contextmanager
+def driver_cli(python: str, url: str) -> Iterator[Cli]:
+    """Every call runs the client's entry point inside one process of that Python (cli_driver.py)."""
+    proc = subprocess.Popen([python, str(HERE / "cli_driver.py")], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            env=cli_env(url), text=True)
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def call(argv: list[str], cwd: str) -> tuple[int, str, str]:
+        proc.stdin.write(json.dumps({"argv": argv, "cwd": cwd}) + "\n")
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the CLI driver stopped (exit {proc.wait(CALL_TIMEOUT)})")
+        answer = json.loads(line)
+        return answer["exit"], answer["stdout"], answer["stderr"]
+
+    try:
+        yield call
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(CALL_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run_family(family: Family, url: str, cli: Cli) -> list[dict[str, Any]]:
     """Every step of the family, in order, as {id, exit, stdout, stderr} normalised."""
     normalise = Normaliser()
     variables: dict[str, str] = {}
@@ -156,13 +198,10 @@ def run_family(family: Family, url: str, mistral: str) -> list[dict[str, Any]]:
                 results.append({"id": step.id, "exit": None, "stdout": "", "stderr": f"(not run: {stuck})"})
                 continue
             argv = shlex.split(Template(step.cli).safe_substitute(variables))
-            done = subprocess.run([mistral, *argv], cwd=scratch, env=cli_env(url), capture_output=True,
-                                  text=True, timeout=CALL_TIMEOUT, check=False)
-            stdout = done.stdout
-            if done.returncode == 0 and step.save:
+            code, stdout, stderr = cli(argv, scratch)
+            if code == 0 and step.save:
                 variables.update(saved(stdout, step.save))
-            if done.returncode == 0 and step.mine:
+            if code == 0 and step.mine:
                 stdout = mine_only(stdout, None if step.mine == "ids" else family.prefix, variables)
-            results.append({"id": step.id, "exit": done.returncode, "stdout": normalise(stdout),
-                            "stderr": normalise(done.stderr)})
+            results.append({"id": step.id, "exit": code, "stdout": normalise(stdout), "stderr": normalise(stderr)})
     return results

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -10,10 +12,13 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.cli.compat import HERE, Family, families, run_family
+from tests.cli.compat import HERE, Family, driver_cli, families, run_family, subprocess_cli
 from tests.support.process import ServerProcess
 
 MISTRAL = Path(sys.executable).parent / "mistral"
+# CLI_SUBPROCESS=1: one `mistral` process per step, as a user runs it (slower); by default each family's
+# steps go through the client's entry point in one process of this virtualenv (tests/cli/cli_driver.py).
+ONE_PROCESS_PER_STEP = os.environ.get("CLI_SUBPROCESS") == "1"
 FAMILIES = families()
 DIFFERENCES = yaml.safe_load((HERE / "differences.yaml").read_text(encoding="utf-8"))
 
@@ -28,7 +33,10 @@ APPROVED, PENDING = listed("approved"), listed("pending")
 def run_on_fresh_server(family: Family, root: Path) -> list[dict[str, Any]]:
     server = ServerProcess(root / family.name).start()
     try:
-        return run_family(family, server.url, str(MISTRAL))
+        if ONE_PROCESS_PER_STEP:
+            return run_family(family, server.url, subprocess_cli(str(MISTRAL), server.url))
+        with driver_cli(sys.executable, server.url) as cli:
+            return run_family(family, server.url, cli)
     finally:
         server.stop()
 
@@ -37,7 +45,7 @@ def run_on_fresh_server(family: Family, root: Path) -> list[dict[str, Any]]:
 def outputs(tmp_path_factory) -> dict[str, list[dict[str, Any]]]:
     """Every family run once, side by side, each on its own fresh server."""
     root = tmp_path_factory.mktemp("cli")
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         results = pool.map(lambda f: run_on_fresh_server(f, root), FAMILIES)
         return {f.name: r for f, r in zip(FAMILIES, results)}
 
@@ -55,6 +63,16 @@ def test_every_step_is_recorded():
         assert recorded, f"{family.name} has no recording"
 
 
+def difference(expected: dict[str, Any], got: dict[str, Any]) -> str:
+    """What a step printed against what Mistral printed, as a diff of each part that differs."""
+    lines = [f"--- step {expected['id']}"]
+    for part in ("exit", "stdout", "stderr"):
+        if expected[part] != got[part]:
+            lines.extend(difflib.unified_diff(str(expected[part]).splitlines(), str(got[part]).splitlines(),
+                                              f"Mistral {part}", f"mistral-lite {part}", lineterm=""))
+    return "\n".join(lines)
+
+
 @pytest.mark.parametrize("family", FAMILIES, ids=[f.name for f in FAMILIES])
 def test_family_prints_what_mistral_prints(family: Family, outputs):
     got = {r["id"]: r for r in outputs[family.name]}
@@ -68,6 +86,6 @@ def test_family_prints_what_mistral_prints(family: Family, outputs):
             if same:
                 fixed.append(expected["id"])
         elif not same:
-            mismatched.append(f"--- step {expected['id']}\nMistral: {expected}\nlite:    {got[expected['id']]}")
+            mismatched.append(difference(expected, got[expected["id"]]))
     assert not mismatched, "\n".join(mismatched)
     assert not fixed, f"pending differences now identical (remove them from differences.yaml): {fixed}"
