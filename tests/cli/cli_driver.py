@@ -13,7 +13,10 @@ import logging
 import os
 import sys
 
-from mistralclient import shell
+# cliff names the program (usage lines, errors) after argv[0] when it is imported.
+sys.argv[0] = "mistral"
+
+from mistralclient import shell  # noqa: E402
 
 
 def _clear_logging() -> None:
@@ -37,7 +40,6 @@ def run(argv: list, cwd: str) -> dict:
 
 
 def main() -> None:
-    sys.argv[0] = "mistral"  # argparse names the program after it in usage and errors
     protocol = sys.stdout
     for line in sys.stdin:
         request = json.loads(line)
