@@ -25,7 +25,7 @@ from mistral_lite import logs
 from mistral_lite.actions.system import SYSTEM_ACTIONS, SystemAction
 from mistral_lite.engine import states
 from mistral_lite.engine.actions import ResolvedAction, resolve, run_effect, transform_result
-from mistral_lite.engine.errors import TaskFailure
+from mistral_lite.engine.errors import TaskFailure, UnknownAction
 from mistral_lite.engine.rows import Draft
 from mistral_lite.engine.step import Step
 from mistral_lite.errors import Conflict, InvalidInput, NotFound, Unavailable
@@ -421,6 +421,8 @@ class EngineRunner:
         scope = {"id": "", "workflow_name": None, "workflow_namespace": namespace, "workflow_id": None, "params": {}}
         try:
             resolved = resolve(step, self.engine.catalog, scope, name, params, {})
+        except UnknownAction as e:
+            raise InvalidInput(e.direct_message) from None
         except TaskFailure as e:
             raise InvalidInput(e.message) from None
         is_async = self.engine.catalog.is_async(resolved.base)

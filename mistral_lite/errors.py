@@ -23,10 +23,17 @@ class NotFound(MistralLiteError):
     status = 404
 
 
+# Mistral's text for what its policy refuses; without authentication nobody is an administrator.
+INSUFFICIENT_PERMISSIONS = "Operation forbidden (insufficient permissions)"
+
+
 class Forbidden(MistralLiteError):
-    """Refused whoever asks: what Mistral without authentication refuses (making an object public)."""
+    """Refused whoever asks: what Mistral without authentication refuses (public objects, admin-only calls)."""
 
     status = 403
+
+    def __init__(self, message: str = INSUFFICIENT_PERMISSIONS) -> None:
+        super().__init__(message)
 
 
 class Conflict(MistralLiteError):

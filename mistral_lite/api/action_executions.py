@@ -45,13 +45,14 @@ def resource(row: dict[str, Any], *, output: bool = True) -> dict[str, Any]:
         "description": row.get("description") or "",
         "workflow_name": row.get("workflow_name"),
         "workflow_namespace": row.get("workflow_namespace") or "",
-        "task_name": row.get("task_name"),
+        "task_name": None,  # Mistral 23 never fills it in (its CLI prints null for every action execution)
         "task_execution_id": row.get("task_execution_id"),
         "state": row["state"],
         "state_info": row.get("state_info"),
         "tags": row.get("tags"),
         "project_id": row.get("project_id"),
-        "accepted": bool(row.get("accepted")),
+        # Mistral accepts a result when it arrives: an action still at work is not accepted yet.
+        "accepted": bool(row.get("accepted")) and row["state"] in states.COMPLETED,
         "input": as_json_text(row.get("input") or {}),
         "params": as_json_text(row.get("params") or {}),
         "created_at": to_api(row.get("created_at")),
@@ -153,7 +154,10 @@ async def run_action(request: web.Request) -> web.Response:
         run_sync=params.get("run_sync"),
         timeout=params.get("timeout"),
     )
-    return web.json_response(resource(row), status=201)
+    started = resource(row)
+    if started["state"] == states.RUNNING:  # Mistral answers before anything updated the new row
+        started["updated_at"] = None
+    return web.json_response(started, status=201)
 
 
 async def delete_action_execution(request: web.Request) -> web.Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -9,13 +10,13 @@ from aiohttp import web
 from mistral_lite.actions.system import SystemAction
 from mistral_lite.api import listing
 from mistral_lite.api.context import leadership_of, node_of
-from mistral_lite.api.fields import query_text
+from mistral_lite.api.fields import query_scope, query_text
 from mistral_lite.api.params import check_known, text_body
 from mistral_lite.api.validation import validate_handler
 from mistral_lite.errors import NotFound
 from mistral_lite.lang.documents import parse_actions
 from mistral_lite.registry import actions as registry
-from mistral_lite.store.queries import MarkerNotFound
+from mistral_lite.store.queries import Filter, MarkerNotFound
 from mistral_lite.timestamps import to_api
 
 FIELDS = (
@@ -26,7 +27,9 @@ COLLECTION = listing.Collection(key="actions", fields=FIELDS, columns={f: f for 
 WRITE_PARAMS = ("namespace", "scope", "skip_validation")
 
 
-def resource(action: dict[str, Any] | SystemAction) -> dict[str, Any]:
+def resource(action: dict[str, Any] | SystemAction, no_input: str | None = "") -> dict[str, Any]:
+    """no_input: what `input` shows for an action without any (Mistral: "" when read, null in the answer
+    to a create or an update)."""
     if isinstance(action, SystemAction):
         return {
             "id": action.name, "name": action.name, "is_system": True, "input": action.input_string,
@@ -37,7 +40,7 @@ def resource(action: dict[str, Any] | SystemAction) -> dict[str, Any]:
         "id": action["id"],
         "name": action["name"],
         "is_system": bool(action["is_system"]),
-        "input": action.get("input") or "",
+        "input": action.get("input") or no_input,
         "description": action.get("description"),
         "tags": action.get("tags") or [],
         "definition": action["definition"],
@@ -52,6 +55,8 @@ def resource(action: dict[str, Any] | SystemAction) -> dict[str, Any]:
 async def list_actions(request: web.Request) -> web.Response:
     node = node_of(request)
     req = listing.parse(request, COLLECTION, node.config.default_limit)
+    if "namespace" not in request.query:  # Mistral lists the default namespace unless asked for another
+        req = replace(req, query=replace(req.query, filters=(*req.query.filters, Filter("namespace", "eq", ""))))
     rows, system = await registry.list_all(node, leadership_of(request).builtin_actions())
     items = [resource(a) for a in system] + [resource(r) for r in rows]
     try:
@@ -69,7 +74,7 @@ def _namespace(request: web.Request) -> str:
 async def get_action(request: web.Request) -> web.Response:
     check_known(request, ("namespace", "fields"))
     action = await registry.get(node_of(request), request.match_info["name"], _namespace(request),
-                                leadership_of(request).builtin_actions())
+                                leadership_of(request).builtin_actions(), by_id=False)
     return web.json_response(listing.select_fields(resource(action), listing.parse_fields(request, COLLECTION)))
 
 
@@ -77,18 +82,18 @@ async def create_actions(request: web.Request) -> web.Response:
     check_known(request, WRITE_PARAMS)
     rows = await registry.create(
         node_of(request), await text_body(request), query_text(request, "namespace"),
-        query_text(request, "scope", "private"),
+        query_scope(request),
     )
-    return web.json_response({"actions": [resource(r) for r in rows]}, status=201)
+    return web.json_response({"actions": [resource(r, no_input=None) for r in rows]}, status=201)
 
 
 async def update_actions(request: web.Request) -> web.Response:
     check_known(request, WRITE_PARAMS)
     rows = await registry.update(
         node_of(request), await text_body(request), query_text(request, "namespace"),
-        query_text(request, "scope", "private"), identifier=request.match_info.get("identifier"),
+        query_scope(request), identifier=request.match_info.get("identifier"),
     )
-    return web.json_response({"actions": [resource(r) for r in rows]})
+    return web.json_response({"actions": [resource(r, no_input=None) for r in rows]})
 
 
 async def delete_action(request: web.Request) -> web.Response:

@@ -14,9 +14,9 @@ from aiohttp import web
 
 from mistral_lite.api import fields
 from mistral_lite.api.params import as_uuid, check_known, query_int
-from mistral_lite.errors import InvalidInput
+from mistral_lite.errors import INSUFFICIENT_PERMISSIONS, InvalidInput
 
-FORBIDDEN = "Operation forbidden (insufficient permissions)"
+FORBIDDEN = INSUFFICIENT_PERMISSIONS
 LIST_PARAMS = ("marker", "limit", "sort_keys", "sort_dirs", "fields", "name", "tags", "scope", "project_id",
                "created_at", "updated_at", "all_projects", "namespace")
 ONE_PARAMS = ("namespace", "fields")

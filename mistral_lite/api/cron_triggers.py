@@ -30,6 +30,9 @@ BODY: fields.Schema = {
 }
 
 
+ONE_SHOT_PATTERN = "0 0 30 2 0"
+
+
 def resource(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -40,7 +43,9 @@ def resource(row: dict[str, Any]) -> dict[str, Any]:
         "workflow_params": as_json_text(row.get("workflow_params") or {}),
         "project_id": row["project_id"],
         "scope": row["scope"],
-        "pattern": row.get("pattern"),
+        # Mistral stores a pattern that never matches (30 February) for a trigger that fires once;
+        # here a one-shot trigger keeps no pattern, and shows Mistral's.
+        "pattern": row.get("pattern") or ONE_SHOT_PATTERN,
         "remaining_executions": row.get("remaining_executions"),
         "first_execution_time": to_api(row.get("first_execution_time")),
         "next_execution_time": to_api(row.get("next_execution_time")),

@@ -51,14 +51,19 @@ async def get_environment(request: web.Request) -> web.Response:
 async def create_environment(request: web.Request) -> web.Response:
     check_known(request, ())
     body = await fields.read_body(request, BODY)
+    fields.refuse_public(body.get("scope"))
     row = await registry.create(node_of(request), body.get("name"), body.get("variables"),
                                 body.get("description"), body.get("scope") or "private")
-    return web.json_response(resource(row), status=201)
+    created = resource(row)
+    if created["updated_at"] is None:  # Mistral's answer to a create leaves out the unset field
+        del created["updated_at"]
+    return web.json_response(created, status=201)
 
 
 async def update_environment(request: web.Request) -> web.Response:
     check_known(request, ())
     body = await fields.read_body(request, BODY)
+    fields.refuse_public(body.get("scope"))
     changes: dict[str, Any] = {}
     if "variables" in body:
         changes["variables"] = body["variables"] or {}

@@ -106,16 +106,18 @@ async def _create(request: web.Request, body: dict[str, Any]) -> web.Response:
 
 
 async def _from_source(request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
+    """A start based on an earlier execution, as Mistral 23 does it: the source gives the workflow and its
+    params; the input and the description are the request's own (an input the request leaves out is
+    empty, not the source's), the description ending "Based on the execution '<id>'"."""
     source = await get_row(request, body["source_execution_id"])
     params = dict(source.get("params") or {})
     merged = {
         "workflow_id": source.get("workflow_id"),
         "workflow_namespace": source.get("workflow_namespace"),
-        "input": source.get("input"),
         "params": {k: v for k, v in params.items() if k in ("env", "task_name", "evaluate_env", "notify")},
-        "description": f"{source.get('description') or ''} Based on the execution '{source['id']}'".strip(),
     }
     merged.update({k: v for k, v in body.items() if k != "source_execution_id" and v not in (None, "")})
+    merged["description"] = f"{body.get('description') or ''} Based on the execution '{source['id']}'".strip()
     return merged
 
 

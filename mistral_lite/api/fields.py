@@ -20,7 +20,7 @@ from aiohttp import web
 
 from mistral_lite import storable
 from mistral_lite.api.context import node_of
-from mistral_lite.errors import InvalidInput
+from mistral_lite.errors import Forbidden, InvalidInput
 
 # Mistral's column widths: ids are 36 characters, names 255, execution descriptions 255.
 ID_LENGTH = 36
@@ -124,9 +124,9 @@ class Field:
 
     def _in_range(self, name: str, value: Any) -> Any:
         if self.minimum is not None and value < self.minimum:
-            raise invalid(name, f"Value should be greater or equal to {self.minimum}.", value)
+            raise invalid(name, f"Value should be greater or equal to {self.minimum}", value)
         if self.maximum is not None and value > self.maximum:
-            raise invalid(name, f"Value should be lower or equal to {self.maximum}.", value)
+            raise invalid(name, f"Value should be lower or equal to {self.maximum}", value)
         return value
 
 
@@ -220,6 +220,20 @@ def query_text(request: web.Request, name: str, default: str = "", field: Field 
     if problem:
         raise invalid(name, _sentence(problem), value)
     return field.check(name, value, 0)
+
+
+def refuse_public(scope: str | None) -> None:
+    """Mistral lets only an administrator publish a definition; without authentication nobody is one, so
+    `scope=public` is refused as Mistral refuses it (403, its words)."""
+    if scope == "public":
+        raise Forbidden()
+
+
+def query_scope(request: web.Request) -> str:
+    """The `scope` query parameter of a write (private unless given), public refused."""
+    scope = query_text(request, "scope", "private")
+    refuse_public(scope)
+    return scope
 
 
 def check_part(value: Mapping[str, Any], schema: Schema, prefix: str,

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from mistral_lite.api import listing
 from mistral_lite.api.context import node_of
-from mistral_lite.api.fields import query_text
+from mistral_lite.api.fields import query_scope, query_text
 from mistral_lite.api.params import check_known, text_body
 from mistral_lite.api.validation import validate_handler
 from mistral_lite.lang.documents import parse_workbook
@@ -48,7 +48,7 @@ async def create_workbook(request: web.Request) -> web.Response:
     check_known(request, WRITE_PARAMS)
     row = await registry.create(
         node_of(request), await text_body(request), query_text(request, "namespace"),
-        query_text(request, "scope", "private"),
+        query_scope(request),
     )
     return web.json_response(resource(row), status=201)
 
@@ -57,7 +57,7 @@ async def update_workbook(request: web.Request) -> web.Response:
     check_known(request, WRITE_PARAMS)
     row = await registry.update(
         node_of(request), await text_body(request), query_text(request, "namespace"),
-        query_text(request, "scope", "private"),
+        query_scope(request),
     )
     return web.json_response(resource(row))
 

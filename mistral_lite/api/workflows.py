@@ -9,11 +9,11 @@ from aiohttp import web
 
 from mistral_lite.api import listing
 from mistral_lite.api.context import node_of
-from mistral_lite.api.fields import query_text
+from mistral_lite.api.fields import query_scope, query_text
 from mistral_lite.api.params import check_known, text_body
 from mistral_lite.api.validation import validate_handler
 from mistral_lite.lang.documents import parse_workflows
-from mistral_lite.lang.inputs import signature
+from mistral_lite.lang.inputs import workflow_signature
 from mistral_lite.registry import workflows as registry
 from mistral_lite.timestamps import to_api
 
@@ -45,7 +45,7 @@ def resource(row: dict[str, Any], *, interface_as_text: bool = True) -> dict[str
         "id": row["id"],
         "name": row["name"],
         "namespace": row["namespace"],
-        "input": signature(raw.get("input") or []),
+        "input": workflow_signature(raw.get("input") or []),
         "interface": json.dumps(iface) if interface_as_text else iface,
         "definition": row["definition"],
         "checksum": row["checksum"],
@@ -72,7 +72,7 @@ async def create_workflows(request: web.Request) -> web.Response:
     check_known(request, WRITE_PARAMS)
     text = await text_body(request)
     rows = await registry.create(
-        node_of(request), text, query_text(request, "namespace"), query_text(request, "scope", "private")
+        node_of(request), text, query_text(request, "namespace"), query_scope(request)
     )
     return web.json_response({"workflows": [resource(r, interface_as_text=False) for r in rows]}, status=201)
 
@@ -85,7 +85,7 @@ async def update_workflows(request: web.Request) -> web.Response:
         node_of(request),
         text,
         query_text(request, "namespace"),
-        query_text(request, "scope", "private"),
+        query_scope(request),
         identifier=identifier,
     )
     items = [resource(r, interface_as_text=False) for r in rows]

@@ -8,12 +8,12 @@ from typing import Any, Mapping, Protocol
 from mistral_lite.engine import states
 from mistral_lite.engine.data_flow import env_of
 from mistral_lite.engine.effects import RunAction
-from mistral_lite.engine.errors import TaskFailure
+from mistral_lite.engine.errors import TaskFailure, UnknownAction
 from mistral_lite.engine.rows import ACTION_DEFS, ACTIONS, WF_DEFS
 from mistral_lite.engine.step import Step
 from mistral_lite.expr import ExpressionError, PlainView, evaluate
 from mistral_lite.lang.documents import action_spec
-from mistral_lite.lang.inputs import InputMismatch, check_supplied
+from mistral_lite.lang.inputs import ADHOC_ACTION_CLASS, InputMismatch, check_supplied
 from mistral_lite.lang.specs import TaskSpec
 from mistral_lite.project import DEFAULT_PROJECT
 
@@ -70,10 +70,10 @@ def resolve(step: Step, catalog: ActionCatalog, wf_ex: Mapping[str, Any], name: 
             return ResolvedAction(name, params, tuple(reversed(transforms)))
         row = find_adhoc(step.rows, name, namespace, workbook)
         if row is None:
-            raise TaskFailure(f"Failed to find action [action_name={name}, namespace={namespace}]")
+            raise UnknownAction(name, namespace)
         spec = action_spec(row["name"], row["spec"])
         try:
-            level_input = check_supplied(spec.input, params, spec.name, "AdHocAction")
+            level_input = check_supplied(spec.input, params, spec.name, ADHOC_ACTION_CLASS)
         except InputMismatch as e:
             raise TaskFailure(str(e)) from None
         # base-input sees this level's input, the task's inbound context and env; not the workflow input.

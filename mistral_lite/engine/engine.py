@@ -174,7 +174,8 @@ class Engine(WorkflowLifecycle, TaskLifecycle, WithItems, Joins, ReverseFlow):
         if task_ex is None:
             raise NotFoundError(f"Task execution not found [id={event.task_execution_id}]")
         if task_ex["state"] != states.ERROR:
-            raise StateConflict(f"The current task execution must be in ERROR for rerun; it is {task_ex['state']}.")
+            raise StateConflict("The current task execution must be in ERROR for rerun."
+                                " Only updating task to rerun is supported.")  # Mistral's words
         wf_ex = self.rows.get(WF, task_ex["workflow_execution_id"])
         if wf_ex["state"] == states.PAUSED:
             return  # as in Mistral: a rerun while paused is ignored

@@ -47,3 +47,13 @@ class TaskFailure(Exception):
     def described(self) -> str:
         """The message with its detail, for one-line uses (state_info of a task that goes through on-error)."""
         return f"{self.message} ({self.detail})" if self.detail else self.message
+
+
+class UnknownAction(TaskFailure):
+    """No action of that name: a task's message names the namespace searched; a direct run's does not
+    (both Mistral's words)."""
+
+    def __init__(self, name: str, namespace: str) -> None:
+        super().__init__(f"Failed to find action [action_name={name}, namespace={namespace}]")
+        self.name = name
+        self.direct_message = f"Failed to find action [action_name={name}]"

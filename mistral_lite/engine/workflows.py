@@ -13,7 +13,7 @@ from mistral_lite.engine.rows import ACTIONS, ENVIRONMENTS, TASKS, TIMERS, WF, W
 from mistral_lite.engine.step import Step
 from mistral_lite.expr import ExpressionError, PlainView, evaluate
 from mistral_lite.lang.documents import workflow_spec
-from mistral_lite.lang.inputs import InputMismatch, check_supplied
+from mistral_lite.lang.inputs import InputMismatch, check_supplied, workflow_class
 from mistral_lite.lang.specs import WorkflowSpec
 from mistral_lite.project import DEFAULT_PROJECT
 
@@ -90,7 +90,7 @@ class WorkflowLifecycle:
 
     def _check_input(self, spec: WorkflowSpec, supplied: Mapping[str, Any]) -> dict[str, Any]:
         try:
-            return check_supplied(spec.input, supplied, spec.name, "WorkflowSpec")
+            return check_supplied(spec.input, supplied, spec.name, workflow_class(spec.type))
         except InputMismatch as e:
             raise InvalidWorkflowInput(str(e)) from None
 
@@ -100,7 +100,7 @@ class WorkflowLifecycle:
         if isinstance(env, str):
             found = step.rows.find(ENVIRONMENTS, name=env)
             if not found:
-                raise NotFoundError(f"Environment not found [name={env}]")
+                raise InvalidWorkflowInput(f"Environment is not found: {env}")  # Mistral: 400, these words
             env = found[0].get("variables") or {}
         if not isinstance(env, dict):
             raise InvalidWorkflowInput(f"env must be a mapping or an environment name, got {env!r}")
@@ -124,8 +124,9 @@ class WorkflowLifecycle:
         params["env"] = env_of(wf_ex)  # sub-workflows see the root's environment
         params["evaluate_env"] = False
         try:
-            self.start_workflow(step, step.draft.new_id(), definition, wf_input, params, parent_task=task_ex,
-                                index=index)
+            # Mistral describes every execution a task starts with these words.
+            self.start_workflow(step, step.draft.new_id(), definition, wf_input, params,
+                                description="sub-workflow execution", parent_task=task_ex, index=index)
         except (InvalidWorkflowInput, NotFoundError) as e:
             raise TaskFailure(e.message, force=False) from None
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mistral_lite.lang.inputs import mismatch_message
 from mistral_lite.lang.specs import InputParam
 
 
@@ -72,9 +73,4 @@ def check_parameters(
     unexpected = [k for k in given if k not in declared]
     if not missing and not unexpected:
         return None
-    msg = f"Invalid input [name={name}, class={class_name}"
-    if missing:
-        msg += f", missing={missing}"
-    if unexpected:
-        msg += f", unexpected={unexpected}"
-    return msg + "]"
+    return mismatch_message(name, class_name, missing, unexpected)

@@ -161,20 +161,49 @@ def parse_workbook(
     def full(short: str) -> str:
         return f"{name}.{short}"
 
+    def definition_of(key: str, short: str, raw: dict[str, Any]) -> str:
+        return workbook_section(text, key, short) or _standalone(version, full(short), raw)
+
     return WorkbookSource(
         name=name,
         raw=root.value,
         spec=spec,
         definition=text,
         workflows=tuple(
-            WorkflowSource(full(n), p.value, replace(workflows[n], name=full(n)), _standalone(version, full(n), p.value))
+            WorkflowSource(full(n), p.value, replace(workflows[n], name=full(n)), definition_of("workflows", n, p.value))
             for n, p in workflow_places.items()
         ),
         actions=tuple(
-            ActionSource(full(n), p.value, replace(actions[n], name=full(n)), _standalone(version, full(n), p.value))
+            ActionSource(full(n), p.value, replace(actions[n], name=full(n)), definition_of("actions", n, p.value))
             for n, p in action_places.items()
         ),
     )
+
+
+def workbook_section(text: str, section: str, item: str) -> str | None:
+    """The lines of one workflow or action of a workbook as the author wrote them, dedented to its own
+    `item:` line (what Mistral stores and shows as that workflow's or action's definition); None when the
+    text is not laid out as one item per block (flow style), so the caller falls back to a dump."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == f"{section}:"), None)
+    if start is None:
+        return None
+    head = next((i for i in range(start + 1, len(lines)) if lines[i].strip() == f"{item}:"), None)
+    if head is None:
+        return None
+    indent = len(lines[head]) - len(lines[head].lstrip())
+    kept = [lines[head].lstrip()]
+    for line in lines[head + 1:]:
+        depth = len(line) - len(line.lstrip())
+        if not line.strip():
+            kept.append("")
+        elif line.lstrip().startswith("#"):
+            kept.append(line[indent:] if depth >= indent else line)
+        elif depth > indent:
+            kept.append(line[indent:])
+        else:
+            break
+    return "\n".join(kept).rstrip() + "\n"
 
 
 def _items(root: Place, key: str, label: str) -> dict[str, Place]:

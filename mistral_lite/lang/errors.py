@@ -34,6 +34,14 @@ class DslError(ValueError):
         return f" ({', '.join(parts)})" if parts else ""
 
 
+class DslSyntaxError(DslError):
+    """Text that is not YAML at all, in Mistral's words: "Definition could not be parsed: " and the YAML
+    parser's own report, which already names the line and column (scripts grep for it)."""
+
+    def render(self) -> str:
+        return self.message
+
+
 class DslWarning(DslError):
     """Something Mistral accepts but that is probably a mistake (an unknown key, a typo of a known one).
 

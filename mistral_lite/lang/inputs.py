@@ -52,14 +52,46 @@ def signature(params: tuple[InputParam, ...] | list[Any]) -> str:
     return ", ".join(parts)
 
 
+def workflow_signature(raw_input: list[Any]) -> str:
+    """A workflow's `input` as Mistral's API shows it: each default in Python's own words inside double
+    quotes (`level="1"`, `tags="['a', 'b']"`, `on="True"`), unlike an action's JSON defaults."""
+    parts = []
+    for param in raw_input:
+        if isinstance(param, dict):
+            parts.extend(f'{k}="{v}"' for k, v in param.items())
+        else:
+            parts.append(str(param))
+    return ", ".join(parts)
+
+
 def check_supplied(params: tuple[InputParam, ...], supplied: Mapping[str, Any], name: str, kind: str) -> dict[str, Any]:
     """Supplied values checked against declared params, defaults filled in; raises InputMismatch."""
     declared = {p.name for p in params}
     missing = [p.name for p in params if not p.has_default and p.name not in supplied]
     unexpected = [k for k in supplied if k not in declared]
     if missing or unexpected:
-        raise InputMismatch(f"Invalid input [name={name}, class={kind}, missing={missing}, unexpected={unexpected}]")
-    return {**{p.name: p.default for p in params if p.has_default}, **supplied}
+        raise InputMismatch(mismatch_message(name, kind, missing, unexpected))
+    # Mistral's order: the supplied values as given, then the defaults of the others in declared order.
+    return {**supplied, **{p.name: p.default for p in params if p.has_default and p.name not in supplied}}
+
+
+def mismatch_message(name: str, class_name: str | None, missing: list[str], unexpected: list[str]) -> str:
+    """Mistral's `Invalid input [...]`: only the lists that are not empty (scripts match on the text)."""
+    msg = f"Invalid input [name={name}, class={class_name}"
+    if missing:
+        msg += f", missing={missing}"
+    if unexpected:
+        msg += f", unexpected={unexpected}"
+    return msg + "]"
+
+
+def workflow_class(spec_type: str) -> str:
+    """The class Mistral names in a workflow's input errors: DirectWorkflowSpec, ReverseWorkflowSpec."""
+    return f"{spec_type.capitalize()}WorkflowSpec"
+
+
+# The class Mistral names in an ad-hoc action's input errors.
+ADHOC_ACTION_CLASS = "mistral.actions.adhoc.AdHocAction"
 
 
 class InputMismatch(ValueError):

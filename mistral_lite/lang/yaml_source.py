@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from mistral_lite import storable
-from mistral_lite.lang.errors import DslError
+from mistral_lite.lang.errors import DslError, DslSyntaxError
 
 Path = tuple[Any, ...]
 SHOWN = 40
@@ -131,8 +131,7 @@ def load(text: str, max_depth: int = storable.DEFAULT_MAX_DEPTH) -> Source:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = e.problem or str(e)
-        raise DslError(f"Definition could not be parsed: {problem}", line=line) from None
+        raise DslSyntaxError(f"Definition could not be parsed: {e}\n", line=line) from None
     except yaml.reader.ReaderError as e:
         line = text.count("\n", 0, e.position) + 1 if isinstance(e.position, int) else None
         raise DslError(f"Definition could not be parsed: unacceptable character #x{e.character:04x}: {e.reason}",

@@ -49,7 +49,7 @@ class Entry:
                                "commands": list(self.commands)}
         if self.prev is not None:  # omitted: single-node entries keep their old bytes
             raw["prev"] = self.prev
-        return json.dumps(raw, separators=(",", ":"), sort_keys=True)
+        return json.dumps(raw, separators=(",", ":"))
 
     def problem(self) -> str | None:
         """Why this entry is not well formed (wrong types, unknown kind, newer version); None if it is."""

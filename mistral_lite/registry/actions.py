@@ -28,10 +28,13 @@ def not_found(name: str, namespace: str) -> NotFound:
 
 
 async def get(node: Node, identifier: str, namespace: str = "",
-              builtins: Mapping[str, SystemAction] = SYSTEM_ACTIONS) -> dict[str, Any] | SystemAction:
-    """An ad-hoc action row (by id or name in the namespace), else a built-in (std.* or Python) action."""
+              builtins: Mapping[str, SystemAction] = SYSTEM_ACTIONS,
+              by_id: bool = True) -> dict[str, Any] | SystemAction:
+    """An ad-hoc action row (by id or name in the namespace), else a built-in (std.* or Python) action.
+
+    by_id=False: by name only, as Mistral's GET /v2/actions/{name} looks actions up."""
     row = await node.read(find, TABLE, identifier, namespace)
-    if row is not None:
+    if row is not None and (by_id or row["name"] == identifier):
         return row
     if identifier in builtins:
         return builtins[identifier]
@@ -73,5 +76,5 @@ async def delete(node: Node, identifier: str, namespace: str = "") -> None:
         raise InvalidInput(f"Attempt to delete a system action: {identifier}")
     row = await node.read(find, TABLE, identifier, namespace)
     if row is None:
-        raise not_found(identifier, namespace)
+        raise NotFound(f"Action definition not found [action_name={identifier}, namespace={namespace}]")
     await node.submit([cmd.delete(TABLE, row["id"])])

@@ -9,7 +9,7 @@ from croniter import croniter
 
 from mistral_lite.errors import Conflict, InvalidInput, NotFound
 from mistral_lite.lang.documents import UUID_RE, workflow_spec
-from mistral_lite.lang.inputs import InputMismatch, check_supplied
+from mistral_lite.lang.inputs import InputMismatch, check_supplied, workflow_class
 from mistral_lite.node import Node
 from mistral_lite.project import DEFAULT_PROJECT
 from mistral_lite.registry import workflows
@@ -47,7 +47,7 @@ def _first_time(raw: Any, now: datetime) -> datetime | None:
     else:
         raise InvalidInput(f"first_execution_time must read 'YYYY-MM-DD HH:MM' (UTC), got {raw!r}")
     if moment < now + timedelta(minutes=1):
-        raise InvalidInput("first_execution_time must be at least 1 minute in the future")
+        raise InvalidInput("first_execution_time must be at least 1 minute in the future.")
     return moment
 
 
@@ -89,8 +89,8 @@ async def create(node: Node, body: dict[str, Any]) -> dict[str, Any]:
     definition = await workflows.get(node, body.get("workflow_id") or body.get("workflow_name") or "", namespace)
     wf_input = body.get("workflow_input") or {}
     try:
-        check_supplied(workflow_spec(definition["name"], definition["spec"]).input, wf_input, definition["name"],
-                       "WorkflowSpec")
+        spec = workflow_spec(definition["name"], definition["spec"])
+        check_supplied(spec.input, wf_input, definition["name"], workflow_class(spec.type))
     except InputMismatch as e:
         raise InvalidInput(str(e)) from None
     if await node.read(queries.find_row, TABLE, {"name": name}):

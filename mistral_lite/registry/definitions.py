@@ -29,7 +29,7 @@ WORKFLOWS = "workflow_definitions"
 ACTIONS = "action_definitions"
 WORKBOOKS = "workbooks"
 # How Mistral names each table in its duplicate-entry message.
-MODEL_NAMES = {WORKFLOWS: "WorkflowDefinition", ACTIONS: "Action", WORKBOOKS: "Workbook"}
+MODEL_NAMES = {WORKFLOWS: "WorkflowDefinition", ACTIONS: "Action", WORKBOOKS: "WorkbookDefinition"}
 
 
 async def parse_off_loop(parse: Callable[..., T], text: str, *args: Any) -> T:

@@ -46,7 +46,7 @@ def check_scope(scope: str | None) -> str:
             f"Invalid input for field/attribute scope. Value: '{scope}'. Value should be one of: {', '.join(SCOPES)}"
         )
     if scope == "public":
-        raise Forbidden("Operation forbidden (insufficient permissions)")
+        raise Forbidden()
     return scope
 
 

@@ -98,7 +98,9 @@ async def _parse(node: Node, text: str) -> WorkbookSource:
 
 async def delete(node: Node, name: str, namespace: str = "") -> None:
     """Delete the workbook together with the workflows and actions it created."""
-    current = await get(node, name, namespace)
+    current = await node.read(queries.find_row, TABLE, {"name": name, "namespace": namespace})
+    if current is None:  # Mistral's delete names the key differently from its get
+        raise NotFound(f"Workbook not found [workbook_name={name}, namespace={namespace}]")
     await node.submit([
         cmd.delete(TABLE, current["id"]),
         cmd.delete_where(WORKFLOWS, {"workbook_name": name, "namespace": namespace}),

@@ -24,10 +24,10 @@ def json_text(value: Any) -> str:
     time lets the loop run in between.
     """
     if isinstance(value, dict) and len(value) > _CHUNK and all(type(k) is str for k in value):
-        return "{" + ",".join(f"{json.dumps(k)}:{json_text(value[k])}" for k in sorted(value)) + "}"
+        return "{" + ",".join(f"{json.dumps(k)}:{json_text(value[k])}" for k in value) + "}"
     if isinstance(value, (list, tuple)) and len(value) > _CHUNK:
         return "[" + ",".join(json_text(v) for v in value) + "]"
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return json.dumps(value, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

@@ -174,7 +174,7 @@ child:
     ex = await api.run("parent", params={"env": "lab"})
     assert ex["output"] == {"seen": "lab-2", "top": "lab-2"}
     status, body = await api.call("POST", "/executions", {"workflow_name": "parent", "params": {"env": "nope"}})
-    assert status == 404 and "Environment not found [name=nope]" in body["faultstring"]
+    assert status == 400 and body["faultstring"] == "Environment is not found: nope"  # Mistral's status and words
     assert (await api.call("DELETE", "/environments/lab"))[0] == 204
     assert (await api.call("GET", "/environments/lab"))[0] == 404
 

@@ -379,7 +379,7 @@ async def run_step(run: Run, step: dict[str, Any]) -> None:
             for task in await run.tasks_named(name):
                 for action in await run.actions_of(task):
                     seen.append((action["state"], action["accepted"], action["input"]))
-                    if action["state"] == "RUNNING" and action["accepted"] and subset(where, action["input"]):
+                    if action["state"] == "RUNNING" and subset(where, action["input"]):
                         return True, action
             return False, seen
 
