@@ -55,8 +55,9 @@ RESOURCES: dict[str, tuple[Collection, tuple[str, ...]]] = {
     "Action": (actions.COLLECTION, ()),
     "Execution": (executions.COLLECTION, ("output", "published_global")),
     "Task": (tasks.COLLECTION, ("result", "published_global", "runtime_context", "published")),
-    "ActionExecution": (action_executions.COLLECTION, ("output",)),
-    "Environment": (environments.COLLECTION, ()),
+    # Mistral's create answers of action executions and environments carry no updated_at.
+    "ActionExecution": (action_executions.COLLECTION, ("output", "updated_at")),
+    "Environment": (environments.COLLECTION, ("updated_at",)),
     "CronTrigger": (cron_triggers.COLLECTION, ()),
     "EventTrigger": (event_triggers.COLLECTION, ()),
 }

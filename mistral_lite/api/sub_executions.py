@@ -11,7 +11,7 @@ origin (0: the execution alone, or the task's own children; negative: no limit) 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import web
 
@@ -52,22 +52,21 @@ def _below_task(conn, catalog, task: dict[str, Any], walk: Walk, depth: int, fou
         _below_execution(conn, catalog, child, walk, depth, found)
 
 
-def from_execution(conn, catalog, execution_id: str, walk: Walk) -> list[dict] | None:
-    root = queries.get_row(conn, catalog, WF, execution_id, omit=OMIT[WF])
-    if root is None:
+def _walk_from(conn, catalog, table: str, row_id: str, walk: Walk, below: Callable[..., None]) -> list[dict] | None:
+    start = queries.get_row(conn, catalog, table, row_id, omit=OMIT[table])
+    if start is None:
         return None
     found: list[dict[str, Any]] = []
-    _below_execution(conn, catalog, root, walk, 0, found)
+    below(conn, catalog, start, walk, 0, found)
     return found
+
+
+def from_execution(conn, catalog, execution_id: str, walk: Walk) -> list[dict] | None:
+    return _walk_from(conn, catalog, WF, execution_id, walk, _below_execution)
 
 
 def from_task(conn, catalog, task_id: str, walk: Walk) -> list[dict] | None:
-    task = queries.get_row(conn, catalog, TASKS, task_id, omit=OMIT[TASKS])
-    if task is None:
-        return None
-    found: list[dict[str, Any]] = []
-    _below_task(conn, catalog, task, walk, 0, found)
-    return found
+    return _walk_from(conn, catalog, TASKS, task_id, walk, _below_task)
 
 
 async def _answer(request: web.Request, collect, not_found: str) -> web.Response:

@@ -13,7 +13,7 @@ from mistral_lite.lang.inputs import InputMismatch, check_supplied, workflow_cla
 from mistral_lite.node import Node
 from mistral_lite.project import DEFAULT_PROJECT
 from mistral_lite.registry import workflows
-from mistral_lite.registry.definitions import check_scope
+from mistral_lite.registry.definitions import check_scope, insert_new
 from mistral_lite import commands as cmd
 from mistral_lite.store import queries
 from mistral_lite.timestamps import STORED_FORMAT, to_stored
@@ -112,11 +112,8 @@ async def create(node: Node, body: dict[str, Any]) -> dict[str, Any]:
         "created_at": node.now(),
         "updated_at": None,
     }
-    try:
-        await node.submit([cmd.insert(TABLE, row)])
-    except Conflict:
-        raise Conflict(f"Duplicate entry for cron trigger ['name', 'project_id']: {name}, None") from None
-    return row
+    return await insert_new(node, TABLE, row,
+                            Conflict(f"Duplicate entry for cron trigger ['name', 'project_id']: {name}, None"))
 
 
 async def delete(node: Node, identifier: str) -> None:

@@ -82,6 +82,15 @@ def check_scope(scope: str) -> str:
     return scope
 
 
+async def insert_new(node: Node, table: str, row: dict[str, Any], duplicate_error: Conflict) -> dict[str, Any]:
+    """Write one new row through the log; a row with its unique key already there is `duplicate_error`."""
+    try:
+        await node.submit([cmd.insert(table, row)])
+    except Conflict:
+        raise duplicate_error from None
+    return row
+
+
 def duplicate(table: str, name: str, namespace: str) -> Conflict:
     return Conflict(
         f"Duplicate entry for {MODEL_NAMES[table]} ['name', 'namespace', 'project_id']: {name}, {namespace}, None"

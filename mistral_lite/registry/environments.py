@@ -7,7 +7,7 @@ from typing import Any
 from mistral_lite.errors import Conflict, InvalidInput, NotFound
 from mistral_lite.node import Node
 from mistral_lite.project import DEFAULT_PROJECT
-from mistral_lite.registry.definitions import check_scope
+from mistral_lite.registry.definitions import check_scope, insert_new
 from mistral_lite import commands as cmd
 from mistral_lite.store import queries
 
@@ -48,11 +48,7 @@ async def create(node: Node, name: str, variables: dict[str, Any] | None, descri
         "id": node.new_id(), "name": name, "description": description, "variables": variables or {},
         "scope": scope, "project_id": DEFAULT_PROJECT, "created_at": node.now(), "updated_at": None,
     }
-    try:
-        await node.submit([cmd.insert(TABLE, row)])
-    except Conflict:
-        raise duplicate(name) from None
-    return row
+    return await insert_new(node, TABLE, row, duplicate(name))
 
 
 async def update(node: Node, name: str, changes: dict[str, Any]) -> dict[str, Any]:

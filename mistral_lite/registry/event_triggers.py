@@ -15,7 +15,7 @@ from mistral_lite.lang.documents import workflow_spec
 from mistral_lite.lang.inputs import InputMismatch, check_supplied
 from mistral_lite.node import Node
 from mistral_lite.project import DEFAULT_PROJECT
-from mistral_lite.registry.definitions import WORKFLOWS
+from mistral_lite.registry.definitions import WORKFLOWS, insert_new
 from mistral_lite.store import queries
 
 TABLE = "event_triggers"
@@ -97,11 +97,7 @@ async def create(node: Node, body: Mapping[str, Any]) -> dict[str, Any]:
         "created_at": node.now(),
         "updated_at": None,
     }
-    try:
-        await node.submit([cmd.insert(TABLE, row)])
-    except Conflict:
-        raise duplicate(row) from None
-    return row
+    return await insert_new(node, TABLE, row, duplicate(row))
 
 
 async def update(node: Node, trigger_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
