@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
@@ -97,19 +98,30 @@ async def get_action_execution(request: web.Request) -> web.Response:
     return web.json_response(listing.select_fields(resource(row), listing.parse_fields(request, COLLECTION)))
 
 
-def _result(state: str, raw: Any, max_depth: int) -> Any:
-    """The output of a PUT: an object or a JSON string of one for SUCCESS; the error for ERROR.
-
-    A string that is not storable JSON (plain text, "NaN", too deep) stays the text it is.
-    """
+def _result(state: str, raw: Any, body: dict[str, Any], max_depth: int) -> Any:
+    """The output of a PUT, read as Mistral reads it: absent, an object, or a JSON string holding one
+    (an empty one meaning none); anything else is refused in Mistral's words. ERROR without one is
+    "Unknown error"."""
+    value = raw
     if isinstance(raw, str):
         try:
-            raw = fields.parse_json(raw, "output", max_depth, start_depth=1)
-        except InvalidInput:
-            pass
-    if state == states.ERROR and raw in (None, "", {}):
+            json.loads(raw)
+        except ValueError as e:
+            raise _not_json(body, str(e)) from None
+        value = fields.parse_json(raw, "output", max_depth, start_depth=1)
+    elif raw is not None and not isinstance(raw, dict):
+        raise _not_json(body, f"the JSON object must be str, bytes or bytearray, not {type(raw).__name__}")
+    if raw is not None and not value:
+        value = {}
+    if value is not None and not isinstance(value, dict):
+        raise InvalidInput(f"JsonType field value must be a dictionary [actual={value}]")
+    if state == states.ERROR and not value:
         return "Unknown error"
-    return raw
+    return value
+
+
+def _not_json(body: dict[str, Any], reason: str) -> InvalidInput:
+    return InvalidInput(f"Invalid input for field/attribute action_ex. Value: '{body!r}'. {reason}")
 
 
 async def update_action_execution(request: web.Request) -> web.Response:
@@ -121,7 +133,7 @@ async def update_action_execution(request: web.Request) -> web.Response:
         raise InvalidInput(f"Error. Expected one of {list(PUT_STATES)}, got state={state!r}")
     row = await _row(request, action_id)
     depth = node_of(request).config.max_nesting_depth
-    state, result = _bounded(request, row, state, _result(state, body.get("output"), depth))
+    state, result = _bounded(request, row, state, _result(state, body.get("output"), body, depth))
     await runner_of(request).set_action_result(row, state, result)
     return web.json_response(resource(await _row(request, action_id)))
 

@@ -179,7 +179,7 @@ wf:
     started = await api.start("wf")
     [task] = await api.tasks(started["id"])
     [action] = (await api.ok("GET", f"/tasks/{task['id']}/action_executions"))["action_executions"]
-    await api.ok("PUT", f"/action_executions/{action['id']}", {"state": "ERROR", "output": "worker crashed"})
+    await api.ok("PUT", f"/action_executions/{action['id']}", {"state": "ERROR", "output": {"error": "worker crashed"}})
     ex = await api.wait(started["id"])
     assert ex["state"] == "ERROR" and "worker crashed" in ex["state_info"]
 

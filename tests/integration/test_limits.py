@@ -76,7 +76,7 @@ async def test_a_result_reported_over_the_api_is_held_to_the_same_limit(small: A
             break
         await asyncio.sleep(0.02)
     [action] = actions
-    await small.ok("PUT", f"/action_executions/{action['id']}", {"state": "SUCCESS", "output": "y" * 2000})
+    await small.ok("PUT", f"/action_executions/{action['id']}", {"state": "SUCCESS", "output": {"data": "y" * 2000}})
     ex = await small.wait(started["id"])
     assert ex["state"] == "ERROR" and "max-action-result-size" in ex["state_info"], ex
 

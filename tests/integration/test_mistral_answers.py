@@ -71,6 +71,23 @@ async def test_running_action_is_not_accepted_yet(api):
     assert (await api.ok("GET", f"/action_executions/{started['id']}"))["accepted"] is True
 
 
+@pytest.mark.parametrize("output, text", [
+    ("worker crashed", "Invalid input for field/attribute action_ex. Value: '{'state': 'ERROR', 'output': "
+                       "'worker crashed'}'. Expecting value: line 1 column 1 (char 0)"),
+    ('"yes"', "JsonType field value must be a dictionary [actual=yes]"),
+    ("[1]", "JsonType field value must be a dictionary [actual=[1]]"),
+    (1, "Invalid input for field/attribute action_ex. Value: '{'state': 'ERROR', 'output': 1}'. "
+        "the JSON object must be str, bytes or bytearray, not int"),
+])
+async def test_a_reported_output_must_be_an_object_as_in_mistral(api, output, text):
+    started = await api.ok("POST", "/action_executions", {"name": "std.async_noop", "input": {}}, status=201)
+    status, body = await api.call("PUT", f"/action_executions/{started['id']}", {"state": "ERROR", "output": output})
+    assert (status, body["faultstring"]) == (400, text)
+    assert (await api.ok("GET", f"/action_executions/{started['id']}"))["state"] == "RUNNING"
+    done = await api.ok("PUT", f"/action_executions/{started['id']}", {"state": "ERROR", "output": None})
+    assert done["state"] == "ERROR" and json.loads(done["output"]) == {"result": "Unknown error"}
+
+
 async def test_unknown_action_run_directly_names_no_namespace(api):
     status, body = await api.call("POST", "/action_executions", {"name": "std.nothing"})
     assert status == 400 and body["faultstring"] == "Failed to find action [action_name=std.nothing]"

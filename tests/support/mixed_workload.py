@@ -179,7 +179,7 @@ class Batch:
             mine = [e for e in listed if self.owns(e, listed)]
             for label, execution_id in self.ids.items():
                 if BATCH[label][0] == "waiting" and execution_id not in answered:
-                    if await answer(api, writer, execution_id, f"answer-{BATCH[label][1]['n']}", deadline):
+                    if await answer(api, writer, execution_id, {"answer": BATCH[label][1]["n"]}, deadline):
                         answered.add(execution_id)
             cron = [e for e in mine if self.fired(e)]
             if (len(cron) >= CRON_RUNS and all(e["state"] in FINAL for e in mine)
@@ -247,7 +247,7 @@ async def outcome(api: Api, execution: dict[str, Any]) -> tuple[Outcome, list[di
                    Counter((t["name"], t["state"]) for t in tasks), actions), tasks
 
 
-async def answer(api: Api, writer: Callable[[], Api], execution_id: str, result: str, deadline: float) -> bool:
+async def answer(api: Api, writer: Callable[[], Api], execution_id: str, result: dict, deadline: float) -> bool:
     """Complete the execution's async action, if it is waiting; retried while the cluster has no leader."""
     tasks = await api.tasks(execution_id)
     if not tasks:
