@@ -130,7 +130,7 @@ async def update_action_execution(request: web.Request) -> web.Response:
     body = await fields.read_body(request, UPDATE_BODY)
     state = body.get("state")
     if state not in PUT_STATES:
-        raise InvalidInput(f"Error. Expected one of {list(PUT_STATES)}, got state={state!r}")
+        raise InvalidInput(f"Error. Expected one of {list(PUT_STATES)}, actual: {state}")  # Mistral's words
     row = await _row(request, action_id)
     depth = node_of(request).config.max_nesting_depth
     state, result = _bounded(request, row, state, _result(state, body.get("output"), body, depth))

@@ -33,7 +33,7 @@ rounds:
       on-success: [hold]
     hold:
       action: std.async_noop
-      publish: {released: <% task().result %>}
+      publish: {released: <% task().result.value %>}
 ticked:
   input: [tag]
   output: {tag: <% $.tag %>}
@@ -78,7 +78,7 @@ async def hold_action(api: Api, execution_id: str) -> dict:
 
 async def release(api: Api, execution_id: str, value: str) -> dict:
     action = await hold_action(api, execution_id)
-    await api.ok("PUT", f"/action_executions/{action['id']}", {"state": "SUCCESS", "output": json.dumps(value)})
+    await api.ok("PUT", f"/action_executions/{action['id']}", {"state": "SUCCESS", "output": json.dumps({"value": value})})
     done = await api.wait(execution_id, timeout=20)
     assert done["state"] == "SUCCESS", done
     return done

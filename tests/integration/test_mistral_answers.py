@@ -84,6 +84,9 @@ async def test_a_reported_output_must_be_an_object_as_in_mistral(api, output, te
     status, body = await api.call("PUT", f"/action_executions/{started['id']}", {"state": "ERROR", "output": output})
     assert (status, body["faultstring"]) == (400, text)
     assert (await api.ok("GET", f"/action_executions/{started['id']}"))["state"] == "RUNNING"
+    status, body = await api.call("PUT", f"/action_executions/{started['id']}", {"state": "DONE"})
+    assert (status, body["faultstring"]) == (
+        400, "Error. Expected one of ['SUCCESS', 'ERROR', 'CANCELLED', 'PAUSED', 'RUNNING'], actual: DONE")
     done = await api.ok("PUT", f"/action_executions/{started['id']}", {"state": "ERROR", "output": None})
     assert done["state"] == "ERROR" and json.loads(done["output"]) == {"result": "Unknown error"}
 
