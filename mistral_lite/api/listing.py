@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from mistral_lite.api.context import node_of
+from mistral_lite.api.params import unknown_arguments
 from mistral_lite.errors import InvalidInput, NotFound
 from mistral_lite.store import queries
 from mistral_lite.store.queries import Filter, MarkerNotFound, PageQuery
@@ -56,7 +57,7 @@ def parse(request: web.Request, collection: Collection, max_limit: int, extra: I
     allowed = set(PAGING_PARAMS) | set(collection.columns) | extra
     unknown = sorted(k for k in q if k not in allowed)
     if unknown:
-        raise InvalidInput(f"Unknown argument(s): {', '.join(unknown)}")
+        raise unknown_arguments(unknown)
 
     limit = max_limit
     if "limit" in q:

@@ -16,7 +16,12 @@ def check_known(request: web.Request, allowed: Iterable[str]) -> None:
     allowed = set(allowed)
     unknown = sorted(k for k in request.query if k not in allowed)
     if unknown:
-        raise InvalidInput(f"Unknown argument(s): {', '.join(unknown)}; this endpoint accepts: {', '.join(sorted(allowed))}")
+        raise unknown_arguments(unknown)
+
+
+def unknown_arguments(names: list[str]) -> InvalidInput:
+    """Mistral's words for query parameters an endpoint does not take (scripts grep for them)."""
+    return InvalidInput('Unknown argument: "' + ', '.join(sorted(names)) + '"')
 
 
 def flag(request: web.Request, name: str, default: bool = False) -> bool:
