@@ -13,6 +13,7 @@ from mistral_lite.api import (
     event_triggers,
     events,
     executions,
+    graphs,
     forwarding,
     members,
     middleware,
@@ -51,4 +52,6 @@ def make_app(node: Node, leadership: object) -> web.Application:
     # the OpenAPI document.
     for module in (members, admin_only, sub_executions, openapi):
         app.add_routes(module.routes())
+    # The web UI's server side (mistral-lite extensions, docs/ui.md "Server side"): definition graphs.
+    app.add_routes(graphs.routes())
     return app

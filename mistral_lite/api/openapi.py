@@ -152,6 +152,23 @@ EVENT_ACCEPTED = {"type": "object", "required": ["event_id", "executions", "fail
     "failed": {"type": "array", "items": {"type": "object", "properties": {
         "event_trigger_id": {"type": "string"}, "workflow_id": {"type": "string"}, "error": {"type": "string"}}}}}}
 
+NUMBER = {"type": "number"}
+GRAPH = {"type": "object", "required": ["workflow", "type", "nodes", "edges", "width", "height"], "properties": {
+    "workflow": {"type": "string"}, "type": {"type": "string", "enum": ["direct", "reverse"]},
+    "width": NUMBER, "height": NUMBER, "node_width": NUMBER, "node_height": NUMBER,
+    "nodes": {"type": "array", "items": {"type": "object", "required": ["id", "kind", "name", "x", "y", "rank"],
+                                         "properties": {
+        "id": {"type": "string"}, "name": {"type": "string"},
+        "kind": {"type": "string", "enum": ["action", "workflow", "with-items", "join", "command"]},
+        "call": NULLABLE_TEXT, "join": {"nullable": True}, "with_items": {"type": "boolean"},
+        "start": {"type": "boolean"}, "x": NUMBER, "y": NUMBER, "rank": {"type": "integer"}}}},
+    "edges": {"type": "array", "items": {"type": "object", "required": ["source", "target", "clause", "points"],
+                                         "properties": {
+        "source": {"type": "string"}, "target": {"type": "string"}, "condition": NULLABLE_TEXT,
+        "clause": {"type": "string", "enum": ["on-success", "on-error", "on-complete", "on-skip", "requires"]},
+        "reversed": {"type": "boolean"},
+        "points": {"type": "array", "items": {"type": "array", "items": NUMBER}}}}}}}
+
 OPERATIONS: list[Op] = [
     Op("GET", "/", "API versions", "Versions"),
     Op("GET", "/v2", "Redirect to /v2/", None, 302),
@@ -217,6 +234,11 @@ OPERATIONS: list[Op] = [
     Op("DELETE", "/v2/event_triggers/{id}", "Delete an event trigger", None, 204),
     Op("POST", "/v2/events", "Fire an event: start every matching trigger's workflow, once per event id",
        EVENT_ACCEPTED, 202, body=events.BODY, extension=True),
+    # The web UI's server side (docs/ui.md, "Server side").
+    Op("GET", "/v2/workflows/{identifier}/graph", "A workflow definition's graph, laid out", GRAPH, query=NAMESPACE,
+       extension=True),
+    Op("GET", "/v2/executions/{id}/graph", "The graph of the definition an execution runs, laid out", GRAPH,
+       extension=True),
     *(Op(method, path, f"{method} workflow members{SHARING}", None, 400)
       for path in ("/v2/workflows/{identifier}/members", "/v2/workflows/{identifier}/members/{member_id}")
       for method in ("GET", "POST", "PUT", "DELETE")),
