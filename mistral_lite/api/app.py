@@ -21,6 +21,7 @@ from mistral_lite.api import (
     reports,
     root,
     services,
+    stream,
     sub_executions,
     tasks,
     workbooks,
@@ -52,6 +53,8 @@ def make_app(node: Node, leadership: object) -> web.Application:
     # the OpenAPI document.
     for module in (members, admin_only, sub_executions, openapi):
         app.add_routes(module.routes())
-    # The web UI's server side (mistral-lite extensions, docs/ui.md "Server side"): definition graphs.
-    app.add_routes(graphs.routes())
+    # The web UI's server side (mistral-lite extensions, docs/ui.md "Server side"): definition graphs and
+    # executions' live streams.
+    stream.install(app)
+    app.add_routes(graphs.routes() + stream.routes())
     return app

@@ -92,6 +92,7 @@ class Op:
     listing: Collection | None = None  # adds paging, sorting, `fields` and one filter per column
     body: Mapping[str, fields.Field] | str | None = None  # a fields.Schema, "yaml" or "text"
     extension: bool = False  # mistral-lite's own, not Mistral's
+    content: str = "application/json"  # the success answer's media type
 
 
 def ref(name: str) -> dict[str, str]:
@@ -239,6 +240,9 @@ OPERATIONS: list[Op] = [
        extension=True),
     Op("GET", "/v2/executions/{id}/graph", "The graph of the definition an execution runs, laid out", GRAPH,
        extension=True),
+    Op("GET", "/v2/executions/{id}/stream", "Server-sent events: a snapshot of the execution and its tasks, then "
+       "their changes (event id = log index; Last-Event-ID resumes)", {"type": "string"}, extension=True,
+       content="text/event-stream"),
     *(Op(method, path, f"{method} workflow members{SHARING}", None, 400)
       for path in ("/v2/workflows/{identifier}/members", "/v2/workflows/{identifier}/members/{member_id}")
       for method in ("GET", "POST", "PUT", "DELETE")),
@@ -350,7 +354,7 @@ def responses(op: Op) -> dict[str, Any]:
     if op.status >= 400:
         return {str(op.status): error, "default": error}
     if op.returns is not None:
-        ok["content"] = {"application/json": {"schema": _returned(op.returns)}}
+        ok["content"] = {op.content: {"schema": _returned(op.returns)}}
     return {str(op.status): ok, "default": error}
 
 
