@@ -24,6 +24,7 @@ from mistral_lite.api import (
     stream,
     sub_executions,
     tasks,
+    timeline,
     workbooks,
     workflows,
 )
@@ -53,8 +54,8 @@ def make_app(node: Node, leadership: object) -> web.Application:
     # the OpenAPI document.
     for module in (members, admin_only, sub_executions, openapi):
         app.add_routes(module.routes())
-    # The web UI's server side (mistral-lite extensions, docs/ui.md "Server side"): definition graphs and
-    # executions' live streams.
+    # The web UI's server side (mistral-lite extensions, docs/ui.md "Server side"): definition graphs,
+    # executions' live streams and timelines.
     stream.install(app)
-    app.add_routes(graphs.routes() + stream.routes())
+    app.add_routes(graphs.routes() + stream.routes() + timeline.routes())
     return app

@@ -170,6 +170,22 @@ GRAPH = {"type": "object", "required": ["workflow", "type", "nodes", "edges", "w
         "reversed": {"type": "boolean"},
         "points": {"type": "array", "items": {"type": "array", "items": NUMBER}}}}}}}
 
+STAMP = {"type": "string", "nullable": True}
+SEGMENT = {"type": "object", "required": ["kind", "start", "end"], "properties": {
+    "kind": {"type": "string", "enum": ["action", "workflow", "wait", "timer"]}, "start": STAMP, "end": STAMP,
+    "id": {"type": "string"}, "name": NULLABLE_TEXT, "state": {"type": "string"}, "state_info": NULLABLE_TEXT,
+    "attempt": {"type": "integer"}, "item": {"type": "integer", "nullable": True},
+    "reason": {"type": "string", "enum": ["before", "retry", "after"]}, "timer": {"type": "string"}}}
+TIMELINE = {"type": "object", "required": ["execution", "tasks"], "properties": {
+    "execution": {"type": "object", "properties": {"id": {"type": "string"}, "state": {"type": "string"},
+                                                   "created_at": STAMP, "updated_at": STAMP}},
+    "tasks": {"type": "array", "items": {"type": "object", "required": ["id", "name", "state", "segments"],
+                                         "properties": {
+        "id": {"type": "string"}, "name": {"type": "string"}, "type": {"type": "string"},
+        "state": {"type": "string"}, "state_info": NULLABLE_TEXT, "created_at": STAMP, "started_at": STAMP,
+        "finished_at": STAMP, "retries": {"type": "integer"}, "timed_out": {"type": "boolean"},
+        "attempts": {"type": "integer"}, "segments": {"type": "array", "items": SEGMENT}}}}}}
+
 OPERATIONS: list[Op] = [
     Op("GET", "/", "API versions", "Versions"),
     Op("GET", "/v2", "Redirect to /v2/", None, 302),
@@ -243,6 +259,8 @@ OPERATIONS: list[Op] = [
     Op("GET", "/v2/executions/{id}/stream", "Server-sent events: a snapshot of the execution and its tasks, then "
        "their changes (event id = log index; Last-Event-ID resumes)", {"type": "string"}, extension=True,
        content="text/event-stream"),
+    Op("GET", "/v2/executions/{id}/timeline", "One row per task execution, one segment per attempt or wait", TIMELINE,
+       extension=True),
     *(Op(method, path, f"{method} workflow members{SHARING}", None, 400)
       for path in ("/v2/workflows/{identifier}/members", "/v2/workflows/{identifier}/members/{member_id}")
       for method in ("GET", "POST", "PUT", "DELETE")),
