@@ -13,6 +13,7 @@ from mistral_lite.api import (
     event_triggers,
     events,
     executions,
+    graphs,
     forwarding,
     members,
     middleware,
@@ -20,8 +21,10 @@ from mistral_lite.api import (
     reports,
     root,
     services,
+    stream,
     sub_executions,
     tasks,
+    timeline,
     workbooks,
     workflows,
 )
@@ -51,4 +54,8 @@ def make_app(node: Node, leadership: object) -> web.Application:
     # the OpenAPI document.
     for module in (members, admin_only, sub_executions, openapi):
         app.add_routes(module.routes())
+    # The web UI's server side (mistral-lite extensions, docs/ui.md "Server side"): definition graphs,
+    # executions' live streams and timelines.
+    stream.install(app)
+    app.add_routes(graphs.routes() + stream.routes() + timeline.routes())
     return app

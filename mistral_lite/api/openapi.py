@@ -92,6 +92,7 @@ class Op:
     listing: Collection | None = None  # adds paging, sorting, `fields` and one filter per column
     body: Mapping[str, fields.Field] | str | None = None  # a fields.Schema, "yaml" or "text"
     extension: bool = False  # mistral-lite's own, not Mistral's
+    content: str = "application/json"  # the success answer's media type
 
 
 def ref(name: str) -> dict[str, str]:
@@ -151,6 +152,39 @@ EVENT_ACCEPTED = {"type": "object", "required": ["event_id", "executions", "fail
         "id": {"type": "string"}, "event_trigger_id": {"type": "string"}, "workflow_id": {"type": "string"}}}},
     "failed": {"type": "array", "items": {"type": "object", "properties": {
         "event_trigger_id": {"type": "string"}, "workflow_id": {"type": "string"}, "error": {"type": "string"}}}}}}
+
+NUMBER = {"type": "number"}
+GRAPH = {"type": "object", "required": ["workflow", "type", "nodes", "edges", "width", "height"], "properties": {
+    "workflow": {"type": "string"}, "type": {"type": "string", "enum": ["direct", "reverse"]},
+    "width": NUMBER, "height": NUMBER, "node_width": NUMBER, "node_height": NUMBER,
+    "nodes": {"type": "array", "items": {"type": "object", "required": ["id", "kind", "name", "x", "y", "rank"],
+                                         "properties": {
+        "id": {"type": "string"}, "name": {"type": "string"},
+        "kind": {"type": "string", "enum": ["action", "workflow", "with-items", "join", "command"]},
+        "call": NULLABLE_TEXT, "join": {"nullable": True}, "with_items": {"type": "boolean"},
+        "start": {"type": "boolean"}, "x": NUMBER, "y": NUMBER, "rank": {"type": "integer"}}}},
+    "edges": {"type": "array", "items": {"type": "object", "required": ["source", "target", "clause", "points"],
+                                         "properties": {
+        "source": {"type": "string"}, "target": {"type": "string"}, "condition": NULLABLE_TEXT,
+        "clause": {"type": "string", "enum": ["on-success", "on-error", "on-complete", "on-skip", "requires"]},
+        "reversed": {"type": "boolean"},
+        "points": {"type": "array", "items": {"type": "array", "items": NUMBER}}}}}}}
+
+STAMP = {"type": "string", "nullable": True}
+SEGMENT = {"type": "object", "required": ["kind", "start", "end"], "properties": {
+    "kind": {"type": "string", "enum": ["action", "workflow", "wait", "timer"]}, "start": STAMP, "end": STAMP,
+    "id": {"type": "string"}, "name": NULLABLE_TEXT, "state": {"type": "string"}, "state_info": NULLABLE_TEXT,
+    "attempt": {"type": "integer"}, "item": {"type": "integer", "nullable": True},
+    "reason": {"type": "string", "enum": ["before", "retry", "after"]}, "timer": {"type": "string"}}}
+TIMELINE = {"type": "object", "required": ["execution", "tasks"], "properties": {
+    "execution": {"type": "object", "properties": {"id": {"type": "string"}, "state": {"type": "string"},
+                                                   "created_at": STAMP, "updated_at": STAMP}},
+    "tasks": {"type": "array", "items": {"type": "object", "required": ["id", "name", "state", "segments"],
+                                         "properties": {
+        "id": {"type": "string"}, "name": {"type": "string"}, "type": {"type": "string"},
+        "state": {"type": "string"}, "state_info": NULLABLE_TEXT, "created_at": STAMP, "started_at": STAMP,
+        "finished_at": STAMP, "retries": {"type": "integer"}, "timed_out": {"type": "boolean"},
+        "attempts": {"type": "integer"}, "segments": {"type": "array", "items": SEGMENT}}}}}}
 
 OPERATIONS: list[Op] = [
     Op("GET", "/", "API versions", "Versions"),
@@ -217,6 +251,16 @@ OPERATIONS: list[Op] = [
     Op("DELETE", "/v2/event_triggers/{id}", "Delete an event trigger", None, 204),
     Op("POST", "/v2/events", "Fire an event: start every matching trigger's workflow, once per event id",
        EVENT_ACCEPTED, 202, body=events.BODY, extension=True),
+    # The web UI's server side (docs/ui.md, "Server side").
+    Op("GET", "/v2/workflows/{identifier}/graph", "A workflow definition's graph, laid out", GRAPH, query=NAMESPACE,
+       extension=True),
+    Op("GET", "/v2/executions/{id}/graph", "The graph of the definition an execution runs, laid out", GRAPH,
+       extension=True),
+    Op("GET", "/v2/executions/{id}/stream", "Server-sent events: a snapshot of the execution and its tasks, then "
+       "their changes (event id = log index; Last-Event-ID resumes)", {"type": "string"}, extension=True,
+       content="text/event-stream"),
+    Op("GET", "/v2/executions/{id}/timeline", "One row per task execution, one segment per attempt or wait", TIMELINE,
+       extension=True),
     *(Op(method, path, f"{method} workflow members{SHARING}", None, 400)
       for path in ("/v2/workflows/{identifier}/members", "/v2/workflows/{identifier}/members/{member_id}")
       for method in ("GET", "POST", "PUT", "DELETE")),
@@ -328,7 +372,7 @@ def responses(op: Op) -> dict[str, Any]:
     if op.status >= 400:
         return {str(op.status): error, "default": error}
     if op.returns is not None:
-        ok["content"] = {"application/json": {"schema": _returned(op.returns)}}
+        ok["content"] = {op.content: {"schema": _returned(op.returns)}}
     return {str(op.status): ok, "default": error}
 
 

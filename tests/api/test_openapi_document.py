@@ -94,6 +94,10 @@ async def test_real_answers_match_the_documented_schemas(api):
     await call("GET", "/v2/executions", query="?include_output=true")
     await call("GET", "/v2/executions/{id}", f"/v2/executions/{ex['id']}")
     await call("GET", "/v2/executions/{id}/report", f"/v2/executions/{ex['id']}/report")
+    await call("GET", "/v2/executions/{id}/graph", f"/v2/executions/{ex['id']}/graph")
+    await call("GET", "/v2/executions/{id}/timeline", f"/v2/executions/{ex['id']}/timeline")
+    await call("GET", "/v2/workflows/{identifier}/graph", "/v2/workflows/hello/graph")
+    await call("GET", "/v2/executions/{id}/stream", "/v2/executions/nope/stream")  # the stream: tests/integration
     await call("GET", "/v2/executions/{id}/executions", f"/v2/executions/{ex['id']}/executions", query="?include_output=1")
     _, task_list = await call("GET", "/v2/executions/{id}/tasks", f"/v2/executions/{ex['id']}/tasks")
     task_id = task_list["tasks"][0]["id"]
