@@ -27,6 +27,7 @@ from mistral_lite.api import (
 )
 from mistral_lite.api.context import CREATING, NODE, RUNNER
 from mistral_lite.node import Node
+from mistral_lite.ui import routes as ui_routes
 
 
 def make_app(node: Node, leadership: object) -> web.Application:
@@ -51,4 +52,6 @@ def make_app(node: Node, leadership: object) -> web.Application:
     # the OpenAPI document.
     for module in (members, admin_only, sub_executions, openapi):
         app.add_routes(module.routes())
+    # The web UI's static files at /ui/ (not part of the REST API, so not in the OpenAPI document).
+    app.add_routes(ui_routes.routes())
     return app
