@@ -93,13 +93,22 @@ def test_a_workflow_shows_its_definition_and_signature_and_starts_from_its_form(
 
 
 def test_executions_list_pages_with_markers_and_opens_by_id(page, ui_server):
-    started = [ui_server.call("POST", "/executions", {"workflow_name": "hello", "input": '{"name": "p%d"}' % i})
-               for i in range(3)]
-    page.goto(ui_server.ui + "#/executions?workflow=hello")
-    expect(page.locator("tbody tr")).not_to_have_count(0)
-    page.fill("input[name=id]", started[1]["id"])
+    for i in range(3):
+        ui_server.call("POST", "/executions", {"workflow_name": "hello", "input": '{"name": "p%d"}' % i})
+    every = [x["id"] for x in ui_server.call("GET", "/executions?workflow_name=hello&sort_keys=created_at"
+                                                    "&sort_dirs=desc")["executions"]]
+    assert len(every) >= 4
+    page.goto(ui_server.ui + "#/executions?workflow=hello&limit=2")
+    rows = page.locator("table[data-collection=executions] tbody tr")
+    expect(rows).to_have_count(2)
+    for shown in range(2, len(every), 2):  # each "More" follows the page's next link (its marker)
+        page.click("button.more")
+        expect(rows).to_have_count(min(shown + 2, len(every)))
+    assert [rows.nth(i).get_attribute("data-id") for i in range(len(every))] == every
+    expect(page.locator("button.more")).to_have_count(0 if len(every) % 2 else 1)
+    page.fill("input[name=id]", every[1])
     page.click("text=Open")
-    expect(page.locator("h2 .id")).to_have_text(started[1]["id"])
+    expect(page.locator("h2 .id")).to_have_text(every[1])
 
 
 def test_pause_resume_from_the_execution_page(page, ui_server):

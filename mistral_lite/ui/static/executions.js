@@ -9,7 +9,7 @@ const STATES = ['', 'IDLE', 'RUNNING', 'PAUSED', 'SUCCESS', 'ERROR', 'CANCELLED'
 const FINAL = ['SUCCESS', 'ERROR', 'CANCELLED'];
 
 export function executionsPath(query) {
-  const params = new URLSearchParams({ limit: '50', sort_keys: 'created_at', sort_dirs: 'desc' });
+  const params = new URLSearchParams({ limit: query.get('limit') || '50', sort_keys: 'created_at', sort_dirs: 'desc' });
   if (query.get('state')) params.set('state', query.get('state'));
   if (query.get('workflow')) params.set('workflow_name', query.get('workflow'));
   return '/executions?' + params;
