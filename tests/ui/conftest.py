@@ -1,6 +1,6 @@
 """Browser tests: Playwright for Python driving Debian's chromium (never a browser Playwright downloads).
 
-One browser per session, one real server process (fresh data directory) per module, one page per test.
+One browser and one real server process (fresh data directory) per module, one page per test.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright's sync API is up, its event loop counts as running in this
+# thread, and the asyncio tests of the modules after this one could not start theirs.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 

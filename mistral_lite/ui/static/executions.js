@@ -73,6 +73,9 @@ export function ExecutionPage({ id }) {
   const { data: ex, error, reload } = usePolled(path, (x) => FINAL.includes(x.state));
   const tasks = usePolled(path + '/tasks', () => ex && FINAL.includes(ex.state));
   const [actionError, setActionError] = useState(null);
+  // The tasks page fetched just before the execution ended may be stale: read it once more at the end.
+  const final = Boolean(ex && FINAL.includes(ex.state));
+  useEffect(() => { if (final) tasks.reload(); }, [final]);
   if (!ex) return error ? html`<${ErrorBox} error=${error} />` : html`<p>Loading…</p>`;
   const setExecState = (state) => call('PUT', path, { state }).then(() => { setActionError(null); reload(); tasks.reload(); },
                                                                   setActionError);
