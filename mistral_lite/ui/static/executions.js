@@ -59,13 +59,16 @@ function usePolled(path, stop) {
 function Description({ execution, onSaved }) {
   const [text, setText] = useState(execution.description || '');
   const [error, setError] = useState(null);
+  const [saved, setSaved] = useState(false);
   const save = (e) => {
     e.preventDefault();
-    call('PUT', '/executions/' + execution.id, { description: text }).then(onSaved, setError);
+    call('PUT', '/executions/' + execution.id, { description: text })
+      .then(() => { setError(null); setSaved(true); onSaved(); }, setError);
   };
   return html`<form class="description" onSubmit=${save}>
-    <input name="description" value=${text} onInput=${(e) => setText(e.currentTarget.value)} />
-    <button type="submit">Save description</button><${ErrorBox} error=${error} /></form>`;
+    <input name="description" value=${text} onInput=${(e) => { setSaved(false); setText(e.currentTarget.value); }} />
+    <button type="submit">Save description</button>${saved ? html` <span class="saved">saved</span>` : null}
+    <${ErrorBox} error=${error} /></form>`;
 }
 
 export function ExecutionPage({ id }) {
