@@ -30,6 +30,7 @@ from mistral_lite.api import (
 )
 from mistral_lite.api.context import CREATING, NODE, RUNNER
 from mistral_lite.node import Node
+from mistral_lite.ui import routes as ui_routes
 
 
 def make_app(node: Node, leadership: object) -> web.Application:
@@ -58,4 +59,6 @@ def make_app(node: Node, leadership: object) -> web.Application:
     # executions' live streams and timelines.
     stream.install(app)
     app.add_routes(graphs.routes() + stream.routes() + timeline.routes())
+    # The web UI's static files at /ui/ (not part of the REST API, so not in the OpenAPI document).
+    app.add_routes(ui_routes.routes())
     return app
