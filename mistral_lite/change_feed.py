@@ -53,17 +53,26 @@ class ChangeFeed:
         self._history: deque[tuple[int, str | None, str | None]] = deque()
         self.index = getattr(log, "applied_index", 0)
         self._forgotten = self.index  # entries up to here are not in the history
+        self._listening = False
 
     def start(self) -> None:
+        """Listen from now on (again a no-op once listening). The first watch starts it, so a node
+        nobody streams from spends nothing on the feed in its apply path."""
+        if self._listening:
+            return
+        self._listening = True
+        self.index = self._forgotten = getattr(self._log, "applied_index", self.index)
         self._log.add_listener(self.applied)
 
     def stop(self) -> None:
+        self._listening = False
         self._log.remove_listener(self.applied)
         for watches in list(self._watches.values()):
             for watch in list(watches):
                 watch.close()
 
     def watch(self, execution_id: str) -> Watch:
+        self.start()
         watch = Watch(execution_id, index=self.index)
         self._watches.setdefault(execution_id, set()).add(watch)
         return watch

@@ -25,6 +25,7 @@ class LiveServer:
     node: Node
     http: aiohttp.ClientSession
     data_dir: Path
+    running: RunningServer  # for tests that call the node's services directly
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ async def server(tmp_path: Path) -> AsyncIterator[LiveServer]:
     await running.start()
     root = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as http:
-        yield LiveServer(f"{root}/v2", root, running.node, http, tmp_path / "data")
+        yield LiveServer(f"{root}/v2", root, running.node, http, tmp_path / "data", running)
     await running.stop()
 
 

@@ -132,10 +132,6 @@ async def _write(response: web.StreamResponse, data: bytes) -> None:
     await asyncio.wait_for(response.write(data), WRITE_TIMEOUT)
 
 
-async def start_feed(app: web.Application) -> None:
-    app[FEED].start()
-
-
 async def close_streams(app: web.Application) -> None:
     """On shutdown: end every stream at once, or aiohttp would wait for them before stopping."""
     app[FEED].stop()
@@ -143,7 +139,6 @@ async def close_streams(app: web.Application) -> None:
 
 def install(app: web.Application) -> None:
     app[FEED] = ChangeFeed(app[NODE].log)
-    app.on_startup.append(start_feed)
     app.on_shutdown.append(close_streams)
 
 

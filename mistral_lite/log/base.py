@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from typing import Callable
 
 from mistral_lite import logs
@@ -14,7 +15,7 @@ log = logs.get(__name__)
 Listener = Callable[[int, Entry, ApplyResult], None]
 
 
-class CommittedLog:
+class CommittedLog(ABC):
     """Subclasses queue entries with `enqueue` (recording each future with `_track`) and call `_notify`
     for every entry once it is committed and applied here."""
 
@@ -22,8 +23,9 @@ class CommittedLog:
         self._listeners: list[Listener] = []
         self._last: asyncio.Future[ApplyResult] | None = None
 
+    @abstractmethod
     def enqueue(self, entry: Entry) -> asyncio.Future[ApplyResult]:
-        raise NotImplementedError
+        """Queue the entry for the log; the future resolves once it is committed and applied here."""
 
     def add_listener(self, listener: Listener) -> None:
         """Call listener(index, entry, result) for each entry once it is committed, in log order."""

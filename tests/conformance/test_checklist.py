@@ -1,6 +1,6 @@
 """Every run-time row of the Mistral feature checklist is shown by a recorded case, or says why none can.
 
-checklist.yaml lists the rows itself (the suite never reads ../shared): `sections` says how many
+checklist.yaml lists the rows itself (the suite reads nothing outside the repository): `sections` says how many
 rows each section has, `rows` maps each row id to case-file stems or to `{excluded: reason}`.
 """
 

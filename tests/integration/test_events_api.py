@@ -3,14 +3,8 @@
 import asyncio
 import json
 
-import aiohttp
-
-from mistral_lite.config import Config
-from mistral_lite.server import RunningServer
 from mistral_lite.services import events as service
 from tests.integration.test_event_triggers_api import PLAIN, WORKFLOW, _body, _workflow_id
-from tests.support.api import Api
-from tests.support.ports import free_port
 
 EVENT = {"exchange": "openstack", "topic": "notifications", "event": "alarm.fired"}
 
@@ -96,21 +90,14 @@ async def test_bad_events_name_the_field(api):
     assert got == 400
 
 
-async def test_the_dedupe_is_in_the_stored_rows_not_in_the_lock(tmp_path):
+async def test_the_dedupe_is_in_the_stored_rows_not_in_the_lock(server, api):
     """Receipts of one event racing without the API's per-id turns (as two leaders' would): apply refuses
     every second start, and all of them answer the one execution."""
-    config = Config(port=free_port(), data_dir=str(tmp_path / "data"), log_level="warning")
-    running = RunningServer(config)
-    await running.start()
-    try:
-        async with aiohttp.ClientSession() as http:
-            api = Api(http, f"http://127.0.0.1:{config.port}/v2")
-            await api.ok("POST", "/event_triggers", _body(await _workflow_id(api, WORKFLOW)), status=201)
-            event = service.Event("raced", EVENT["exchange"], EVENT["topic"], EVENT["event"], {})
-            answers = await asyncio.gather(*(service.receive(running.node, running.engine, event) for _ in range(5)))
-            assert all(a == answers[0] for a in answers) and len(answers[0]["executions"]) == 1
-            listed = (await api.ok("GET", "/executions"))["executions"]
-            assert [e["id"] for e in listed] == [answers[0]["executions"][0]["id"]]
-            assert (await api.wait(listed[0]["id"]))["state"] == "SUCCESS"
-    finally:
-        await running.stop()
+    await api.ok("POST", "/event_triggers", _body(await _workflow_id(api, WORKFLOW)), status=201)
+    event = service.Event("raced", EVENT["exchange"], EVENT["topic"], EVENT["event"], {})
+    running = server.running
+    answers = await asyncio.gather(*(service.receive(running.node, running.engine, event) for _ in range(5)))
+    assert all(a == answers[0] for a in answers) and len(answers[0]["executions"]) == 1
+    listed = (await api.ok("GET", "/executions"))["executions"]
+    assert [e["id"] for e in listed] == [answers[0]["executions"][0]["id"]]
+    assert (await api.wait(listed[0]["id"]))["state"] == "SUCCESS"

@@ -11,12 +11,19 @@ from mistral_lite.log.entry import Entry
 from mistral_lite.store.apply import ApplyResult
 
 
+class HeardLog(CommittedLog):
+    """Only the listening side of a log: these tests hand it applied entries themselves."""
+
+    def enqueue(self, entry: Entry):
+        raise AssertionError("the change feed never writes")
+
+
 def apply(feed_log: CommittedLog, index: int, *commands, status: str = "applied") -> None:
     feed_log._notify(index, Entry(id=f"e{index}", kind="engine", commands=tuple(commands)), ApplyResult(index, status))
 
 
 def test_changes_of_a_watched_execution_are_coalesced_and_others_ignored():
-    log = CommittedLog()
+    log = HeardLog()
     feed = ChangeFeed(log)
     feed.start()
     watch = feed.watch("ex1")
@@ -41,7 +48,7 @@ def test_changes_of_a_watched_execution_are_coalesced_and_others_ignored():
 
 def test_the_history_is_bounded_and_an_older_resume_is_refused(monkeypatch):
     monkeypatch.setattr(change_feed, "HISTORY", 3)
-    log = CommittedLog()
+    log = HeardLog()
     feed = ChangeFeed(log)
     feed.start()
     for index in range(1, 6):
@@ -53,7 +60,7 @@ def test_the_history_is_bounded_and_an_older_resume_is_refused(monkeypatch):
 
 def test_a_stream_too_far_behind_is_closed(monkeypatch):
     monkeypatch.setattr(change_feed, "MAX_PENDING", 2)
-    log = CommittedLog()
+    log = HeardLog()
     feed = ChangeFeed(log)
     feed.start()
     watch = feed.watch("ex1")
