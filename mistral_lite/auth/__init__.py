@@ -1,0 +1,1 @@
+"""Who is asking: API tokens, their roles and projects (docs/security.md)."""
