@@ -3,8 +3,12 @@ export class ApiError extends Error {
   constructor(status, text) { super(text); this.status = status; }
 }
 
+// Headers every request to the server carries (REST calls and the live stream alike);
+// empty until authentication fills in the token, so callers never build their own.
+export function authHeaders() { return {}; }
+
 export async function call(method, path, body) {
-  const init = { method, headers: {} };
+  const init = { method, headers: { ...authHeaders() } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
