@@ -13,7 +13,7 @@ from mistral_lite.api.context import node_of
 from mistral_lite.api.fields import query_text
 from mistral_lite.api.params import check_known
 from mistral_lite.errors import NotFound
-from mistral_lite.graph import definition, layout
+from mistral_lite.graph import definition, layout, lines
 from mistral_lite.lang.documents import parse_stored
 from mistral_lite.registry import workflows as registry
 from mistral_lite.store import queries
@@ -32,16 +32,17 @@ def laid_out(graph: definition.Graph) -> dict[str, Any]:
             "node_width": layout.NODE_WIDTH, "node_height": layout.NODE_HEIGHT}
 
 
-async def _answer(name: str, raw: dict[str, Any]) -> web.Response:
+async def _answer(name: str, raw: dict[str, Any], text: str | None) -> web.Response:
     # Parsed off the event loop: a stored row is a fresh mapping at every read, so no parse is cached.
-    body = await asyncio.to_thread(lambda: laid_out(definition.build(parse_stored(name, raw))))
+    body = await asyncio.to_thread(
+        lambda: laid_out(definition.build(parse_stored(name, raw), lines.task_lines(text, name))))
     return web.json_response(body)
 
 
 async def workflow_graph(request: web.Request) -> web.Response:
     check_known(request, ("namespace",))
     row = await registry.get(node_of(request), request.match_info["identifier"], query_text(request, "namespace"))
-    return await _answer(row["name"], row["spec"])
+    return await _answer(row["name"], row["spec"], row.get("definition"))
 
 
 async def execution_graph(request: web.Request) -> web.Response:
@@ -51,7 +52,18 @@ async def execution_graph(request: web.Request) -> web.Response:
     row = await node_of(request).read(queries.get_row, "workflow_executions", execution_id)
     if row is None or not row.get("spec"):
         raise NotFound(f"WorkflowExecution not found [id={execution_id}]")
-    return await _answer(row["workflow_name"], row["spec"])
+    return await _answer(row["workflow_name"], row["spec"], await _definition_text(request, row))
+
+
+async def _definition_text(request: web.Request, execution: dict[str, Any]) -> str | None:
+    """The workflow's text, if the workflow still holds the definition the execution runs: lines of a
+    changed or deleted workflow would point at the wrong place, so then there are none."""
+    if not execution.get("workflow_id"):
+        return None
+    workflow = await node_of(request).read(queries.get_row, "workflow_definitions", execution["workflow_id"])
+    if workflow is None or workflow.get("spec") != execution["spec"]:
+        return None
+    return workflow.get("definition")
 
 
 def routes() -> list[web.RouteDef]:

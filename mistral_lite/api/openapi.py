@@ -162,7 +162,8 @@ GRAPH = {"type": "object", "required": ["workflow", "type", "nodes", "edges", "w
         "id": {"type": "string"}, "name": {"type": "string"},
         "kind": {"type": "string", "enum": ["action", "workflow", "with-items", "join", "command"]},
         "call": NULLABLE_TEXT, "join": {"nullable": True}, "with_items": {"type": "boolean"},
-        "start": {"type": "boolean"}, "x": NUMBER, "y": NUMBER, "rank": {"type": "integer"}}}},
+        "start": {"type": "boolean"}, "line": {"type": "integer", "nullable": True},
+        "x": NUMBER, "y": NUMBER, "rank": {"type": "integer"}}}},
     "edges": {"type": "array", "items": {"type": "object", "required": ["source", "target", "clause", "points"],
                                          "properties": {
         "source": {"type": "string"}, "target": {"type": "string"}, "condition": NULLABLE_TEXT,

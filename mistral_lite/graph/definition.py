@@ -28,6 +28,7 @@ class Node:
     join: str | int | None = None
     with_items: bool = False
     start: bool = False
+    line: int | None = None  # the 1-based line of a task's key in its YAML text; None when unknown
 
 
 @dataclass
@@ -46,11 +47,13 @@ class Graph:
     edges: list[Edge] = field(default_factory=list)
 
 
-def build(spec: WorkflowSpec) -> Graph:
+def build(spec: WorkflowSpec, lines: dict[str, int] | None = None) -> Graph:
+    """The graph of spec; `lines` gives task nodes their YAML line (graph/lines.py)."""
+    lines = lines or {}
     graph = Graph(spec.name, spec.type)
     starts = set(spec.start_tasks()) if spec.type == "direct" else set()
     for task in spec.tasks.values():
-        graph.nodes.append(_task_node(task, task.name in starts))
+        graph.nodes.append(_task_node(task, task.name in starts, lines.get(task.name)))
     taken = set(spec.tasks)
     for task in spec.tasks.values():
         if spec.type == "reverse":
@@ -68,12 +71,12 @@ def build(spec: WorkflowSpec) -> Graph:
     return graph
 
 
-def _task_node(task: TaskSpec, start: bool) -> Node:
+def _task_node(task: TaskSpec, start: bool, line: int | None) -> Node:
     call = task.workflow if task.workflow is not None else task.action_name
     kind = ("with-items" if task.with_items else "join" if task.join is not None
             else "workflow" if task.workflow is not None else "action")
     return Node(task.name, kind, task.name, call=call, join=task.join, with_items=task.with_items is not None,
-                start=start)
+                start=start, line=line)
 
 
 def _condition(condition: Any) -> str | None:

@@ -97,3 +97,28 @@ async def test_unknown_ids_are_mistral_404s(api):
         assert status == 404 and body["faultcode"] == "Client" and "nope" in body["faultstring"]
     status, body = await api.call("GET", "/workflows/nope/graph?bogus=1")
     assert status == 400 and "bogus" in body["faultstring"]
+
+
+def line_of(text, key):
+    """1-based line of `key:` in text, as the stored definition (the uploaded text) holds it."""
+    return text.splitlines().index(key + ":") + 1
+
+
+async def test_task_nodes_carry_the_line_of_their_key_in_the_yaml(api):
+    await api.upload(DIRECT)
+    nodes = by_id(await api.ok("GET", "/workflows/shape/graph"))
+    for task in ("first", "fan", "other", "gather", "cleanup"):
+        assert nodes[task]["line"] == line_of(DIRECT, "    " + task)
+    assert nodes["first"]["line"] == 5
+    assert nodes["cleanup/on-success/fail"]["line"] is None
+
+
+async def test_an_execution_graph_has_lines_only_while_the_workflow_holds_its_definition(api):
+    await api.upload(REVERSE)
+    ex = await api.run("backwards", params={"task_name": "c"})
+    nodes = by_id(await api.ok("GET", f"/executions/{ex['id']}/graph"))
+    assert [nodes[t]["line"] for t in "abc"] == [line_of(REVERSE, "    " + t) for t in "abc"]
+    # Once the workflow changed, its text no longer says where the execution's tasks are.
+    await api.ok("PUT", "/workflows", text=REVERSE.replace("requires: [a, b]", "requires: [a]"))
+    nodes = by_id(await api.ok("GET", f"/executions/{ex['id']}/graph"))
+    assert [nodes[t]["line"] for t in "abc"] == [None, None, None]
