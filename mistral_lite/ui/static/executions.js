@@ -8,20 +8,56 @@ import { PagedTable, ErrorBox, State } from './list.js';
 const STATES = ['', 'IDLE', 'RUNNING', 'PAUSED', 'SUCCESS', 'ERROR', 'CANCELLED'];
 const FINAL = ['SUCCESS', 'ERROR', 'CANCELLED'];
 
+const SORTABLE = ['created_at', 'updated_at', 'workflow_name', 'state', 'id'];
+// "Created within": presets measured back from now; the API compares stored UTC times as text.
+const WITHIN = [['', 'any time'], ['3600', 'last hour'], ['86400', 'last day'], ['604800', 'last week']];
+
+// '2026-12-02 10:31:00', the API's own timestamp shape, in UTC.
+export const apiTime = (date) => date.toISOString().slice(0, 19).replace('T', ' ');
+
+// The API takes one filter per field, so a list is bounded on one side: created after, or before.
+function createdFilter(query) {
+  if (query.get('within')) return 'gte:' + apiTime(new Date(Date.now() - 1000 * Number(query.get('within'))));
+  if (query.get('after')) return 'gte:' + query.get('after');
+  if (query.get('before')) return 'lte:' + query.get('before');
+  return null;
+}
+
+export function sortOf(query) {
+  const key = SORTABLE.includes(query.get('sort')) ? query.get('sort') : 'created_at';
+  return { key, dir: query.get('dir') === 'asc' ? 'asc' : 'desc' };
+}
+
 export function executionsPath(query) {
-  const params = new URLSearchParams({ limit: query.get('limit') || '50', sort_keys: 'created_at', sort_dirs: 'desc' });
+  const sort = sortOf(query);
+  const params = new URLSearchParams({ limit: query.get('limit') || '50', sort_keys: sort.key, sort_dirs: sort.dir });
   if (query.get('state')) params.set('state', query.get('state'));
   if (query.get('workflow')) params.set('workflow_name', query.get('workflow'));
+  const created = createdFilter(query);
+  if (created) params.set('created_at', created);
   return '/executions?' + params;
 }
+
+// A click on the sorted column flips its direction; on another column sorts by it, newest/largest first.
+export function sortedBy(query, key) {
+  const current = sortOf(query);
+  const next = new URLSearchParams(query);
+  next.set('sort', key);
+  next.set('dir', current.key === key && current.dir === 'desc' ? 'asc' : 'desc');
+  return next;
+}
+
+const TIME_KEYS = ['within', 'after', 'before'];
 
 export function ExecutionList({ query }) {
   const [id, setId] = useState('');
   const filter = (key, value) => {
     const next = new URLSearchParams(query);
+    if (TIME_KEYS.includes(key)) TIME_KEYS.forEach((k) => next.delete(k));
     if (value) next.set(key, value); else next.delete(key);
     go('executions', null, next);
   };
+  const sort = sortOf(query);
   return html`<h2>Executions</h2>
     <div class="toolbar">
       <label>State <select name="state" value=${query.get('state') || ''}
@@ -29,15 +65,24 @@ export function ExecutionList({ query }) {
         ${STATES.map((s) => html`<option value=${s}>${s || 'any'}</option>`)}</select></label>
       <label>Workflow <input name="workflow" value=${query.get('workflow') || ''}
         onChange=${(e) => filter('workflow', e.currentTarget.value.trim())} /></label>
+      <label>Created <select name="within" value=${query.get('within') || ''}
+        onChange=${(e) => filter('within', e.currentTarget.value)}>
+        ${WITHIN.map(([v, t]) => html`<option value=${v}>${t}</option>`)}</select></label>
+      <label>after <input name="after" placeholder="YYYY-MM-DD HH:MM:SS UTC" value=${query.get('after') || ''}
+        onChange=${(e) => filter('after', e.currentTarget.value.trim())} /></label>
+      <label>before <input name="before" placeholder="YYYY-MM-DD HH:MM:SS UTC" value=${query.get('before') || ''}
+        onChange=${(e) => filter('before', e.currentTarget.value.trim())} /></label>
       <form onSubmit=${(e) => { e.preventDefault(); if (id.trim()) go('executions', id.trim()); }}>
         <input name="id" placeholder="execution id" value=${id} onInput=${(e) => setId(e.currentTarget.value)} />
         <button type="submit">Open</button></form>
     </div>
-    <${PagedTable} path=${executionsPath(query)} field="executions" columns=${[
-      { title: 'ID', cell: (x) => html`<a href=${href('executions', x.id)}>${x.id}</a>` },
-      { title: 'Workflow', cell: (x) => x.workflow_name },
-      { title: 'State', cell: (x) => html`<${State} value=${x.state} />` },
-      { title: 'Created', cell: (x) => x.created_at },
+    <${PagedTable} path=${executionsPath(query)} field="executions" sort=${sort}
+      onSort=${(key) => go('executions', null, sortedBy(query, key))} columns=${[
+      { title: 'ID', sort: 'id', cell: (x) => html`<a href=${href('executions', x.id)}>${x.id}</a>` },
+      { title: 'Workflow', sort: 'workflow_name', cell: (x) => x.workflow_name },
+      { title: 'State', sort: 'state', cell: (x) => html`<${State} value=${x.state} />` },
+      { title: 'Created', sort: 'created_at', cell: (x) => x.created_at },
+      { title: 'Updated', sort: 'updated_at', cell: (x) => x.updated_at },
       { title: 'Description', cell: (x) => x.description },
     ]} />`;
 }
