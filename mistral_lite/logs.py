@@ -7,6 +7,8 @@ import sys
 
 import structlog
 
+from mistral_lite import masking
+
 
 def configure(level: str = "info", fmt: str = "auto") -> None:
     """Configure structlog (and the stdlib loggers aiohttp uses) once per process."""
@@ -24,6 +26,8 @@ def configure(level: str = "info", fmt: str = "auto") -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            # Secrets never reach a log line, whoever logs them.
+            masking.structlog_processor(),
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
