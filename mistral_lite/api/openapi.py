@@ -301,7 +301,10 @@ COMMON_SCHEMAS: dict[str, Any] = {
                                                                        "status": {"type": "string"}}}}}},
     "Health": {"type": "object", "required": ["node_id", "role", "database"], "properties": {
         "node_id": {"type": "string"}, "role": {"type": "string"}, "database": {"type": "string"},
-        "applied_index": {"type": "integer"}}},
+        "applied_index": {"type": "integer"},
+        "storage": {"type": "object", "properties": {
+            "data_bytes": {"type": "integer"}, "wal_bytes": {"type": "integer"},
+            "page_size": {"type": "integer", "nullable": True}, "free_pages": {"type": "integer", "nullable": True}}}}},
     "Services": {"type": "object", "required": ["services"], "properties": {"services": {"type": "array", "items": {
         "type": "object", "required": ["name", "type"], "properties": {
             "name": {"type": "string"}, "type": {"type": "string"}}}}}},

@@ -7,7 +7,7 @@ import asyncio
 from aiohttp import web
 
 from mistral_lite.api.context import node_of
-from mistral_lite.store import queries
+from mistral_lite.store import queries, size
 
 
 # What /health adds from the log's status, for operators comparing the nodes of a cluster.
@@ -44,6 +44,16 @@ async def _write_path(node) -> str | None:
     return node.store.write_problem()
 
 
+async def _storage(node) -> dict:
+    """The data file's and WAL's sizes, and free pages when the database answers (null otherwise)."""
+    sizes: dict = {**size.file_sizes(node.config.database_path), "page_size": None, "free_pages": None}
+    try:
+        sizes.update(await node.reader.run(size.page_counts))
+    except Exception:  # health must answer even when the database does not; "database" says why
+        pass
+    return sizes
+
+
 async def health(request: web.Request) -> web.Response:
     node = node_of(request)
     try:
@@ -60,6 +70,7 @@ async def health(request: web.Request) -> web.Response:
         "role": status["role"],
         "applied_index": status["applied_index"],
         "database": database,
+        "storage": await _storage(node),
         **{key: status[key] for key in CLUSTER_FIELDS},
     }
     return web.json_response(body, status=200 if database == "ok" else 503)
