@@ -4,6 +4,7 @@ import { html } from './html.js';
 import { call, get, pretty } from './api.js';
 import { href, go } from './router.js';
 import { PagedTable, ErrorBox, State } from './list.js';
+import { FailureBanner } from './banner.js';
 
 const STATES = ['', 'IDLE', 'RUNNING', 'PAUSED', 'SUCCESS', 'ERROR', 'CANCELLED'];
 const FINAL = ['SUCCESS', 'ERROR', 'CANCELLED'];
@@ -139,6 +140,7 @@ export function ExecutionPage({ id }) {
       <button name="delete" onClick=${remove}>Delete</button>
     </div>
     <${ErrorBox} error=${actionError} />
+    <${FailureBanner} execution=${ex} tasks=${(tasks.data && tasks.data.tasks) || []} />
     <dl class="fields">
       <dt>Workflow</dt><dd><a href=${href('workflows', ex.workflow_id)}>${ex.workflow_name}</a></dd>
       <dt>Created</dt><dd>${ex.created_at}</dd><dt>Updated</dt><dd>${ex.updated_at || '—'}</dd>
