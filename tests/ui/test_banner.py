@@ -36,3 +36,14 @@ def test_no_banner_on_a_successful_execution(page, ui_server):
     expect(page.locator("main .toolbar .state")).to_have_text("SUCCESS", timeout=20_000)
     expect(page.locator("table[data-collection=tasks]")).to_contain_text("t")
     expect(page.locator(".failure-banner")).to_have_count(0)
+
+
+def test_an_engine_fail_with_no_failed_task_shows_the_execution_reason(page, ui_server):
+    ui_server.call("POST", "/workflows", text="---\nversion: '2.0'\ngives_up:\n  tasks:\n    t:\n"
+                                            "      action: std.noop\n      on-success: [fail]\n")
+    ex = ui_server.call("POST", "/executions", {"workflow_name": "gives_up"})
+    page.goto(ui_server.ui + "#/executions/" + ex["id"])
+    expect(page.locator("main .toolbar .state")).to_have_text("ERROR", timeout=20_000)
+    reason = ui_server.call("GET", "/executions/" + ex["id"])["state_info"]
+    expect(page.locator(".failure-banner .reason")).to_have_text(reason or "no reason given")
+    expect(page.locator(".failure-banner .task")).to_have_count(0)
