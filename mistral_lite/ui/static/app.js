@@ -5,6 +5,7 @@ import { useRoute, href } from './router.js';
 import { WorkflowList, WorkflowPage } from './workflows.js';
 import { ExecutionList, ExecutionPage } from './executions.js';
 import { ListPanel, DefinitionPage, TaskPage, LISTS } from './resources.js';
+import { CronPanel } from './cron.js';
 
 const NAV = [['executions', 'Executions'], ['workflows', 'Workflows'], ['workbooks', 'Workbooks'],
   ['actions', 'Actions'], ['tasks', 'Tasks'], ['action_executions', 'Action executions'],
@@ -16,6 +17,7 @@ function Panel({ route }) {
   if (panel === 'workflows') return id ? html`<${WorkflowPage} key=${id} id=${id} />` : html`<${WorkflowList} />`;
   if (panel === 'tasks' && id) return html`<${TaskPage} key=${id} id=${id} />`;
   if ((panel === 'workbooks' || panel === 'actions') && id) return html`<${DefinitionPage} key=${id} panel=${panel} id=${id} />`;
+  if (panel === 'cron_triggers') return html`<${CronPanel} />`;
   if (LISTS[panel]) return html`<${ListPanel} key=${panel} panel=${panel} />`;
   return html`<p class="error">No page ${panel}.</p>`;
 }
