@@ -18,27 +18,38 @@ DEFAULT_MASK_KEYS: tuple[str, ...] = (
 
 
 def is_secret_key(key: object, keys: Iterable[str] = DEFAULT_MASK_KEYS) -> bool:
-    if not isinstance(key, str):
-        return False
-    lowered = key.lower()
-    return any(k.lower() in lowered for k in keys)
+    return _is_secret(key, _lowered(keys))
 
 
 def mask_data(value: Any, keys: Iterable[str] = DEFAULT_MASK_KEYS) -> Any:
     """A copy of `value` with every secret-keyed value (at any depth) replaced by MASK."""
-    keys = tuple(keys)
-    if isinstance(value, Mapping):
-        return {k: MASK if is_secret_key(k, keys) else mask_data(v, keys) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [mask_data(v, keys) for v in value]
-    return value
+    return _mask(value, _lowered(keys))
 
 
 def structlog_processor(keys: Iterable[str] = DEFAULT_MASK_KEYS):
     """A structlog processor masking secret-keyed fields of every log event before rendering."""
-    keys = tuple(keys)
+    lowered = _lowered(keys)  # once, not on every log line
 
     def process(_logger: object, _method: str, event: dict[str, Any]) -> dict[str, Any]:
-        return mask_data(event, keys)
+        return _mask(event, lowered)
 
     return process
+
+
+def _lowered(keys: Iterable[str]) -> tuple[str, ...]:
+    return tuple(k.lower() for k in keys)
+
+
+def _is_secret(key: object, lowered: tuple[str, ...]) -> bool:
+    if not isinstance(key, str):
+        return False
+    key = key.lower()
+    return any(k in key for k in lowered)
+
+
+def _mask(value: Any, lowered: tuple[str, ...]) -> Any:
+    if isinstance(value, Mapping):
+        return {k: MASK if _is_secret(k, lowered) else _mask(v, lowered) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_mask(v, lowered) for v in value]
+    return value

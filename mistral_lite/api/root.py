@@ -32,8 +32,11 @@ async def v2_root(request: web.Request) -> web.Response:
     return web.json_response({"uri": _base(request)})
 
 
-def _database_ok(conn, catalog) -> bool:
-    return queries.count_rows(conn, catalog, "workflow_definitions") >= 0
+def _database_pages(conn, catalog) -> dict | None:
+    """One read that proves the database answers and gives its page counts (None: it answered wrongly)."""
+    if queries.count_rows(conn, catalog, "workflow_definitions") < 0:
+        return None
+    return size.page_counts(conn, catalog)
 
 
 async def _write_path(node) -> str | None:
@@ -44,21 +47,13 @@ async def _write_path(node) -> str | None:
     return node.store.write_problem()
 
 
-async def _storage(node) -> dict:
-    """The data file's and WAL's sizes, and free pages when the database answers (null otherwise)."""
-    sizes: dict = {**size.file_sizes(node.config.database_path), "page_size": None, "free_pages": None}
-    try:
-        sizes.update(await node.reader.run(size.page_counts))
-    except Exception:  # health must answer even when the database does not; "database" says why
-        pass
-    return sizes
-
-
 async def health(request: web.Request) -> web.Response:
     node = node_of(request)
+    pages = None
     try:
         # No read barrier: health must answer even while a write is slow.
-        database = "ok" if await node.reader.run(_database_ok) else "error"
+        pages = await node.reader.run(_database_pages)
+        database = "ok" if pages is not None else "error"
         problem = await _write_path(node) if database == "ok" else None
         if problem:
             database = f"error: writes fail: {problem}"
@@ -70,7 +65,9 @@ async def health(request: web.Request) -> web.Response:
         "role": status["role"],
         "applied_index": status["applied_index"],
         "database": database,
-        "storage": await _storage(node),
+        # Sizes from stat answer even when the database does not; its page counts are then null.
+        "storage": {**size.file_sizes(node.config.database_path), "page_size": None, "free_pages": None,
+                    **(pages or {})},
         **{key: status[key] for key in CLUSTER_FIELDS},
     }
     return web.json_response(body, status=200 if database == "ok" else 503)

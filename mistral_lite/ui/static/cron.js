@@ -3,22 +3,26 @@ import { useState } from 'preact/hooks';
 import { html } from './html.js';
 import { call } from './api.js';
 import { PagedTable, ErrorBox } from './list.js';
-import { LISTS } from './resources.js';
+import { LISTS, tableColumns } from './resources.js';
 
-// The form's fields, named as the API's body; empty ones are left out so the server's defaults apply.
+// The optional fields, each with how its text becomes the API's value; empty ones are left out so the
+// server's defaults apply.
+const OPTIONAL = { pattern: String, first_execution_time: String, remaining_executions: Number,
+  workflow_input: JSON.parse };
+
 function triggerBody(form) {
   const body = { name: form.name.trim(), workflow_name: form.workflow_name.trim() };
-  if (form.pattern.trim()) body.pattern = form.pattern.trim();
-  if (form.first_execution_time.trim()) body.first_execution_time = form.first_execution_time.trim();
-  if (form.remaining_executions.trim()) body.remaining_executions = Number(form.remaining_executions);
-  if (form.workflow_input.trim()) body.workflow_input = JSON.parse(form.workflow_input);
+  for (const [key, convert] of Object.entries(OPTIONAL)) {
+    const text = form[key].trim();
+    if (text) body[key] = convert(text);
+  }
   return body;
 }
 
-const EMPTY = { name: '', workflow_name: '', pattern: '', workflow_input: '', first_execution_time: '', remaining_executions: '' };
 const FIELDS = [['name', 'Name'], ['workflow_name', 'Workflow'], ['pattern', 'Pattern (e.g. */5 * * * *)'],
   ['workflow_input', 'Input (JSON object)'], ['first_execution_time', 'First run (YYYY-MM-DD HH:MM, UTC)'],
   ['remaining_executions', 'Remaining executions']];
+const EMPTY = Object.fromEntries(FIELDS.map(([key]) => [key, '']));
 
 function CreateForm({ onCreated }) {
   const [form, setForm] = useState(EMPTY);
@@ -39,11 +43,11 @@ function CreateForm({ onCreated }) {
 export function CronPanel() {
   const [version, setVersion] = useState(0);
   const [error, setError] = useState(null);
-  const [, path, field, columns] = LISTS.cron_triggers;
+  const [, path, field] = LISTS.cron_triggers;
   const reload = () => setVersion((v) => v + 1);
   const remove = (name) => confirm('Delete cron trigger ' + name + '?') &&
     call('DELETE', '/cron_triggers/' + encodeURIComponent(name)).then(() => { setError(null); reload(); }, setError);
-  const cells = columns.map(([title, cell]) => ({ title, cell })).concat([
+  const cells = tableColumns('cron_triggers').concat([
     { title: '', cell: (c) => html`<button name="delete" onClick=${() => remove(c.name)}>Delete</button>` }]);
   return html`<h2>Cron triggers</h2>
     <${CreateForm} onCreated=${reload} />

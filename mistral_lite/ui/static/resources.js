@@ -33,10 +33,13 @@ export const LISTS = {
     ['Exchange', (e) => e.exchange], ['Topic', (e) => e.topic], ['Event', (e) => e.event]]],
 };
 
+// A panel's columns in PagedTable's shape.
+export const tableColumns = (panel) => LISTS[panel][3].map(([title, cell]) => ({ title, cell }));
+
 export function ListPanel({ panel }) {
-  const [title, path, field, columns] = LISTS[panel];
+  const [title, path, field] = LISTS[panel];
   return html`<h2>${title}</h2>
-    <${PagedTable} path=${path} field=${field} columns=${columns.map(([t, cell]) => ({ title: t, cell }))} />`;
+    <${PagedTable} path=${path} field=${field} columns=${tableColumns(panel)} />`;
 }
 
 function Loaded({ path, children }) {
